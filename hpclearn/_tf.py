@@ -1,0 +1,36 @@
+"""TensorFlow and Keras, imported once with their start-up log lines silenced.
+
+TensorFlow's C++ runtime writes to file descriptor 2 before `TF_CPP_MIN_LOG_LEVEL` takes effect
+(oneDNN banners, CUDA probing on machines without a GPU). Those lines reach notebooks as stderr at
+random moments and make outputs differ between runs, so they are sent to /dev/null while
+TensorFlow loads and first lists its devices. Errors still raise as Python exceptions.
+"""
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def silenced_stderr() -> Iterator[None]:
+    """Send everything written to file descriptor 2 to /dev/null inside the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+with silenced_stderr():
+    import keras
+    import tensorflow as tf
+
+    tf.config.list_physical_devices()
+
+__all__ = ["keras", "silenced_stderr", "tf"]

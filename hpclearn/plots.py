@@ -1,0 +1,78 @@
+"""The few plots the course repeats. Each draws on an Axes (a new one unless given) and returns
+it, so a notebook can add to it or place several side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+__all__ = ["curves", "roofline"]
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.5, 3.5)) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def curves(
+    history: Mapping[str, Sequence[float]],
+    *,
+    title: str = "",
+    xlabel: str = "epoch",
+    ax: Axes | None = None,
+) -> Axes:
+    """One line per named series, e.g. a Keras `History.history` dict (`loss`, `val_loss`, ...).
+
+    >>> plots.curves(model.fit(...).history, title="SimpleNet")
+    """
+    if not history:
+        raise ValueError("curves needs at least one named series, e.g. {'loss': [...]}.")
+    ax = _axes(ax)
+    for name, values in history.items():
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def roofline(
+    peak_gflops: float,
+    bandwidth_gbs: float,
+    points: Mapping[str, tuple[float, float]],
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    """The roofline of a machine with the measured kernels placed on it (log-log axes).
+
+    `peak_gflops` is the compute ceiling, `bandwidth_gbs` the memory ceiling; `points` maps a
+    label to (arithmetic intensity in FLOP/byte, achieved GFLOP/s).
+
+    >>> plots.roofline(400, 20, {"matmul 2048": (341, 310)})
+    """
+    if peak_gflops <= 0 or bandwidth_gbs <= 0:
+        raise ValueError(
+            f"the ceilings must be positive; got peak={peak_gflops}, bandwidth={bandwidth_gbs}."
+        )
+    ax = _axes(ax, figsize=(6, 4))
+    intensities = [i for i, _ in points.values()] or [1.0]
+    ridge = peak_gflops / bandwidth_gbs
+    low = min([*intensities, ridge]) / 4
+    high = max([*intensities, ridge]) * 4
+    x = np.geomspace(low, high, 200)
+    ax.loglog(x, np.minimum(peak_gflops, bandwidth_gbs * x), color="black", label="roofline")
+    for label, (intensity, gflops) in points.items():
+        ax.loglog([intensity], [gflops], marker="o", linestyle="none", label=label)
+    ax.axvline(ridge, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("arithmetic intensity (FLOP/byte)")
+    ax.set_ylabel("GFLOP/s")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    return ax

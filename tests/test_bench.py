@@ -1,0 +1,86 @@
+import math
+import time
+
+import numpy as np
+import pytest
+
+from hpclearn import bench
+from hpclearn._tf import tf
+
+
+def test_timing_median_spread_and_rate():
+    timing = bench.Timing((1.0, 2.0, 3.0, 4.0, 100.0))
+    assert timing.repeats == 5
+    assert timing.median == 3.0
+    assert timing.spread == 2.0  # interquartile range: 4 − 2, the outlier does not move it
+    assert timing.rate(30) == 10.0
+    assert bench.Timing((0.5,)).spread == 0.0
+
+
+def test_time_call_runs_warmup_then_repeats():
+    calls = []
+    timing = bench.time_call(lambda: calls.append(1), repeats=4, warmup=2)
+    assert len(calls) == 6
+    assert timing.repeats == 4
+
+
+def test_time_call_measures_elapsed_time():
+    timing = bench.time_call(lambda: time.sleep(0.02), repeats=3, warmup=0)
+    assert 0.02 <= timing.median < 0.2
+
+
+def test_time_call_rejects_zero_repeats():
+    with pytest.raises(ValueError, match="repeats"):
+        bench.time_call(lambda: None, repeats=0)
+
+
+@pytest.mark.parametrize("library", ["numpy", "tensorflow"])
+def test_matmul_reports_flops_from_the_median(library):
+    result = bench.matmul(128, library=library, repeats=3)
+    assert result.gflops == pytest.approx(2 * 128**3 / result.timing.median / 1e9)
+    assert math.isfinite(result.gflops) and result.gflops > 0
+
+
+def test_matmul_supports_bfloat16_in_tensorflow_only():
+    assert bench.matmul(64, dtype="bfloat16", repeats=1).gflops > 0
+    with pytest.raises(ValueError, match="NumPy"):
+        bench.matmul(64, dtype="bfloat16", library="numpy")
+    with pytest.raises(ValueError, match="library"):
+        bench.matmul(64, library="torch")
+
+
+def test_matmul_with_xla_computes_the_same_product():
+    a = tf.random.uniform((32, 32), seed=0)
+    eager = tf.linalg.matmul(a, a)
+    compiled = tf.function(tf.linalg.matmul, jit_compile=True)(a, a)
+    np.testing.assert_allclose(eager.numpy(), compiled.numpy(), rtol=1e-5)
+    assert bench.matmul(32, jit_compile=True, repeats=1).gflops > 0
+
+
+def test_memory_bandwidth_is_a_plausible_rate():
+    gb_per_s, timing = bench.memory_bandwidth(16, repeats=3)
+    assert timing.repeats == 3
+    assert 0.1 < gb_per_s < 10_000
+
+
+def test_blas_info_names_numpys_blas():
+    libs = bench.blas_info()
+    assert any(lib["internal_api"] in {"openblas", "mkl", "blis", "accelerate"} for lib in libs)
+
+
+def test_table_formats_markdown_with_significant_digits():
+    text = bench.table([{"n": 1024, "GFLOP/s": 312.44}, {"n": 64, "GFLOP/s": 1.23456}])
+    assert text.splitlines() == [
+        "| n | GFLOP/s |",
+        "|---|---|",
+        "| 1024 | 312 |",
+        "| 64 | 1.23 |",
+    ]
+    assert "1234 |" in bench.table([{"x": 1234.4}])
+
+
+def test_table_rejects_rows_with_different_keys():
+    with pytest.raises(ValueError, match="keys"):
+        bench.table([{"a": 1}, {"b": 2}])
+    with pytest.raises(ValueError, match="at least one row"):
+        bench.table([])

@@ -1,0 +1,38 @@
+"""The public surface of each module is pinned: a change to it is a change to the course."""
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "devices": ["Hardware", "describe", "seed_everything", "simulate_devices", "strategy"],
+    "data": ["Split", "binary_classification", "digits", "pipeline", "rgb_images"],
+    "models": ["lenet", "simple_net"],
+    "bench": [
+        "MatmulResult",
+        "Timing",
+        "blas_info",
+        "matmul",
+        "memory_bandwidth",
+        "table",
+        "time_call",
+    ],
+    "checks": ["all_finite", "close", "equal", "has_shape", "is_instance"],
+    "plots": ["curves", "roofline"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_module_exports_exactly_its_public_names(name):
+    module = importlib.import_module(f"hpclearn.{name}")
+    assert sorted(module.__all__) == PUBLIC[name]
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_every_public_function_has_a_docstring_with_an_example(name):
+    module = importlib.import_module(f"hpclearn.{name}")
+    for public in module.__all__:
+        obj = getattr(module, public)
+        assert obj.__doc__, f"hpclearn.{name}.{public} has no docstring"
+        if callable(obj) and not isinstance(obj, type):
+            assert ">>>" in obj.__doc__, f"hpclearn.{name}.{public} shows no example"
