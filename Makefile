@@ -9,7 +9,7 @@ ASSIGNMENTS := $(notdir $(wildcard course/source/[0-9]*))
 # `make release A=01_nn_basics` releases one assignment; plain `make release` releases all.
 A ?= $(ASSIGNMENTS)
 
-.PHONY: setup lab test test-fast release lint format clean
+.PHONY: setup lab test test-fast notebooks release lint format clean
 
 setup: $(VENV)/.installed
 
@@ -23,10 +23,17 @@ lab: setup
 	cd course && $(BIN)/jupyter lab
 
 test: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest
 
+# The unit tests alone: seconds, for the edit-test loop.
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow"
+
+# Re-execute source notebooks in place, so their committed outputs are what nbval compares.
+# `make notebooks A=00_hardware` runs one.
+notebooks: setup
+	for a in $(A); do $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=120 course/source/$$a/$$a.ipynb || exit 1; done
 
 release: setup
 	cd course && for a in $(A); do $(BIN)/nbgrader generate_assignment "$$a" --force || exit 1; done
