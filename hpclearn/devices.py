@@ -150,18 +150,22 @@ def _tpu_address() -> str | None:
     return None
 
 
-def strategy(kind: str = "auto") -> tf.distribute.Strategy:
+def strategy(kind: str = "auto", *, num_replicas: int | None = None) -> tf.distribute.Strategy:
     """The tf.distribute strategy for this machine.
 
     `kind="auto"` picks TPUStrategy when a TPU is reachable, MirroredStrategy over all GPUs when
     there are several, OneDeviceStrategy on a single GPU, and TensorFlow's default strategy on a
-    CPU. `"mirrored"` on a CPU mirrors over the logical CPU devices of `simulate_devices`.
+    CPU. `"mirrored"` on a CPU mirrors over the logical CPU devices of `simulate_devices`;
+    `num_replicas` limits it to the first that many devices (for scaling experiments).
 
-    >>> devices.simulate_devices(4); devices.strategy("mirrored").num_replicas_in_sync
-    4
+    >>> devices.simulate_devices(4)
+    >>> devices.strategy("mirrored", num_replicas=2).num_replicas_in_sync
+    2
     """
     if kind not in STRATEGY_KINDS:
         raise ValueError(f"strategy kind must be one of {STRATEGY_KINDS}; got {kind!r}.")
+    if num_replicas is not None and kind != "mirrored":
+        raise ValueError(f"num_replicas applies to kind='mirrored' only; got kind={kind!r}.")
     gpus = tf.config.list_logical_devices("GPU")
     if kind == "auto":
         if _tpu_address() is not None:
@@ -175,13 +179,21 @@ def strategy(kind: str = "auto") -> tf.distribute.Strategy:
     if kind == "tpu":
         return _tpu_strategy()
     if kind == "mirrored":
+        names = [d.name for d in gpus] if gpus else _cpu_names()
+        if num_replicas is not None:
+            if isinstance(num_replicas, bool) or not 1 <= num_replicas <= len(names):
+                raise ValueError(
+                    f"num_replicas must be between 1 and the {len(names)} devices present; got "
+                    f"{num_replicas!r}. Simulate more with simulate_devices(n) at the start."
+                )
+            names = names[:num_replicas]
         if gpus:
-            return tf.distribute.MirroredStrategy([d.name for d in gpus])
+            return tf.distribute.MirroredStrategy(names)
         # On CPU devices the default all-reduce is a collective whose group size is fixed per
         # process; reducing to one device lets strategies of different sizes coexist, which the
         # scaling experiments need.
         return tf.distribute.MirroredStrategy(
-            _cpu_names(), cross_device_ops=tf.distribute.ReductionToOneDevice()
+            names, cross_device_ops=tf.distribute.ReductionToOneDevice()
         )
     if kind == "one_device":
         return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else _cpu_names()[0])

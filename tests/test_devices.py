@@ -40,12 +40,21 @@ def test_mirrored_strategy_spans_every_simulated_device(run_python):
         from hpclearn import devices
         devices.simulate_devices(4)
         print(devices.strategy("mirrored").num_replicas_in_sync)
+        # strategies of different sizes coexist in one process (the scaling experiments)
+        print(devices.strategy("mirrored", num_replicas=2).num_replicas_in_sync)
         print(type(devices.strategy("auto")).__name__)
         print(type(devices.strategy("one_device")).__name__)
         """
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["4", "_DefaultDistributionStrategy", "OneDeviceStrategy"]
+    assert result.stdout.split() == ["4", "2", "_DefaultDistributionStrategy", "OneDeviceStrategy"]
+
+
+def test_num_replicas_must_fit_the_devices_and_the_kind():
+    with pytest.raises(ValueError, match="between 1 and"):
+        devices.strategy("mirrored", num_replicas=99)
+    with pytest.raises(ValueError, match="mirrored"):
+        devices.strategy("auto", num_replicas=2)
 
 
 def test_importing_hpclearn_keeps_tensorflow_start_up_lines_off_stderr(run_python):

@@ -19,6 +19,7 @@ PUBLIC = {
     ],
     "checks": ["all_finite", "close", "equal", "has_shape", "is_instance"],
     "plots": ["curves", "roofline"],
+    "parallel": ["Network"],
 }
 
 
