@@ -4,6 +4,7 @@ TensorFlow's C++ runtime writes to file descriptor 2 before `TF_CPP_MIN_LOG_LEVE
 (oneDNN banners, CUDA probing on machines without a GPU). Those lines reach notebooks as stderr at
 random moments and make outputs differ between runs, so they are sent to /dev/null while
 TensorFlow loads and first lists its devices. Errors still raise as Python exceptions.
+TensorFlow's Python logger is set to WARNING, so strategies do not announce themselves.
 """
 
 import contextlib
@@ -32,5 +33,9 @@ with silenced_stderr():
     import tensorflow as tf
 
     tf.config.list_physical_devices()
+
+# TensorFlow's Python logger announces every strategy and reduction at INFO level ("Using
+# MirroredStrategy with devices ..."): lesson output should show only what the lesson prints.
+tf.get_logger().setLevel("WARNING")
 
 __all__ = ["keras", "silenced_stderr", "tf"]

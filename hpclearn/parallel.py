@@ -17,7 +17,8 @@ class Network:
     """`num_workers` workers, numbered 0..num_workers−1, connected point to point.
 
     `send(source, destination, array)` delivers a copy of `array` (the receiver never shares
-    memory with the sender) and adds its size to `bytes_sent[source]`.
+    memory with the sender), adds its size to `bytes_sent[source]` and records
+    `(source, destination, bytes)` in `log`.
 
     >>> net = parallel.Network(4)
     >>> received = net.send(0, 1, np.ones(256, np.float32))
@@ -30,7 +31,7 @@ class Network:
             raise ValueError(f"num_workers must be a whole number ≥ 1; got {num_workers!r}.")
         self.num_workers = num_workers
         self.bytes_sent = [0] * num_workers
-        self.messages = 0
+        self.log: list[tuple[int, int, int]] = []
 
     def send(self, source: int, destination: int, array: np.ndarray) -> np.ndarray:
         """Send `array` from worker `source` to worker `destination`; return the received copy."""
@@ -46,8 +47,13 @@ class Network:
             )
         received = np.array(array, copy=True)
         self.bytes_sent[source] += received.nbytes
-        self.messages += 1
+        self.log.append((int(source), int(destination), received.nbytes))
         return received
+
+    @property
+    def messages(self) -> int:
+        """Number of sends so far."""
+        return len(self.log)
 
     @property
     def total_bytes(self) -> int:

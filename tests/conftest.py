@@ -3,7 +3,6 @@ particular device layout run their code in a fresh interpreter through `run_pyth
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -12,9 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# nbgrader runs `alembic` by name: the interpreter's own bin directory must be on PATH.
-os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 
 @pytest.fixture

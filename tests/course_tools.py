@@ -3,6 +3,7 @@ sqlite gradebook. Used by the grading tests; never touches the committed course 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -33,8 +34,10 @@ def copy_course(destination: Path) -> Path:
 
 def nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run `nbgrader ARGS` in `course`; raise with its log if it fails."""
+    # nbgrader runs `alembic` by name, so the interpreter's bin directory leads PATH.
+    env = {**os.environ, "PATH": f"{NBGRADER.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
-        [str(NBGRADER), *args], cwd=course, capture_output=True, text=True, timeout=timeout
+        [str(NBGRADER), *args], cwd=course, capture_output=True, text=True, timeout=timeout, env=env
     )
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

@@ -13,6 +13,7 @@ def test_send_delivers_a_copy_and_counts_the_senders_bytes():
     assert original[0] == 0.0  # no shared memory between workers
     assert net.bytes_sent == [0, 0, 40]
     assert net.messages == 1
+    assert net.log == [(2, 0, 40)]
 
 
 def test_totals_add_up_over_several_sends():
