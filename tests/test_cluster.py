@@ -1,0 +1,268 @@
+"""hpclearn.cluster: real processes on 127.0.0.1, their TF_CONFIG, logs, kills and clean-up;
+then real TensorFlow training across processes, a killed worker that resumes, and
+parameter-server training."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from course_tools import COURSE
+
+from hpclearn import cluster
+
+TRAIN = COURSE / "source" / "04_multi_worker" / "train.py"
+TRAIN_PS = COURSE / "source" / "04_multi_worker" / "train_ps.py"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped by its parent) counts as gone
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+def _script(tmp_path, body: str):
+    path = tmp_path / "job.py"
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def test_free_ports_are_distinct_and_bindable():
+    ports = cluster.free_ports(4)
+    assert len(set(ports)) == 4
+    for port in ports:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))
+
+
+def test_each_worker_gets_its_own_tf_config(tmp_path):
+    script = _script(tmp_path, "import os; print(os.environ['TF_CONFIG'])")
+    with cluster.Cluster(script, workers=3) as job:
+        results = job.start().wait(timeout=30)
+    configs = [json.loads(r.log) for r in results]
+    assert [r.task for r in results] == ["worker:0", "worker:1", "worker:2"]
+    assert all(r.ok for r in results)
+    assert [c["task"] for c in configs] == [{"type": "worker", "index": i} for i in range(3)]
+    assert all(c["cluster"] == job.spec for c in configs)
+    addresses = job.spec["worker"]
+    assert len(set(addresses)) == 3 and all(a.startswith("127.0.0.1:") for a in addresses)
+
+
+def test_parameter_server_cluster_runs_the_script_on_the_chief_only(tmp_path):
+    job = cluster.Cluster(_script(tmp_path, "print('hi')"), workers=2, ps=1)
+    assert job.tasks == ["ps:0", "worker:0", "worker:1", "chief:0"]
+    assert job.script_tasks == ["chief:0"]
+    assert job.tf_config("ps:0")["task"] == {"type": "ps", "index": 0}
+    assert set(job.tf_config("chief:0")["cluster"]) == {"chief", "worker", "ps"}
+    with pytest.raises(ValueError, match="unknown task"):
+        job.tf_config("worker:2")
+
+
+def test_killed_worker_reports_the_signal_and_nothing_survives_stop(tmp_path):
+    script = _script(tmp_path, "import time\nprint('up', flush=True)\ntime.sleep(600)")
+    job = cluster.Cluster(script, workers=2).start()
+    pids = [p.pid for p in job._processes.values()]
+    deadline = time.monotonic() + 20
+    while not all("up" in job.log(t) for t in job.tasks) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.kill("worker:1")
+    assert job.result("worker:1").returncode == -signal.SIGKILL
+    assert job.running() == ["worker:0"]
+    job.stop()
+    assert job.running() == []
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_wait_past_the_timeout_kills_everything_and_shows_the_logs(tmp_path):
+    script = _script(tmp_path, "import time\nprint('stuck', flush=True)\ntime.sleep(600)")
+    job = cluster.Cluster(script, workers=2).start()
+    pids = [p.pid for p in job._processes.values()]
+    with pytest.raises(TimeoutError, match="did not finish within 2 s"):
+        job.wait(timeout=2)
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_processes_left_running_die_with_the_interpreter(tmp_path, run_python):
+    script = _script(tmp_path, "import time\ntime.sleep(600)")
+    result = run_python(
+        f"""
+        from hpclearn import cluster
+        job = cluster.Cluster({str(script)!r}, workers=2).start()
+        print(*[p.pid for p in job._processes.values()])
+        """,  # exits without stop(): the atexit hook must clean up
+        timeout=60,
+    )
+    pids = [int(p) for p in result.stdout.split()]
+    assert len(pids) == 2
+    time.sleep(0.5)
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_bad_arguments_are_explained(tmp_path):
+    with pytest.raises(ValueError, match="no training script"):
+        cluster.Cluster(tmp_path / "missing.py")
+    with pytest.raises(ValueError, match="at least 1 worker"):
+        cluster.Cluster(_script(tmp_path, ""), workers=0)
+    with pytest.raises(RuntimeError, match="start"):
+        cluster.Cluster(_script(tmp_path, ""), workers=1).wait(timeout=1)
+
+
+def test_command_line_prints_each_tasks_log_and_returns_the_worst_exit_code(tmp_path):
+    script = _script(
+        tmp_path,
+        "import json, os, sys\n"
+        "index = json.loads(os.environ['TF_CONFIG'])['task']['index']\n"
+        "print('hello from', index)\n"
+        "sys.exit(3 if index == 1 else 0)\n",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "hpclearn.cluster", "--workers", "2", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3
+    assert "[worker:0] hello from 0" in result.stdout
+    assert "[worker:1] exit code 3" in result.stdout
+
+
+# A recorded SLURM job step: 4 tasks on two CPU nodes, seen from task 3.
+SLURM_STEP = {
+    "SLURM_PROCID": "3",
+    "SLURM_STEP_NUM_TASKS": "4",
+    "SLURM_STEP_NODELIST": "node[07-08]",
+    "SLURM_STEP_TASKS_PER_NODE": "2(x2)",
+}
+
+
+def test_slurm_resolver_places_every_task_on_cpu_nodes(monkeypatch):
+    for name, value in SLURM_STEP.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    resolver = cluster.slurm_resolver()
+    assert resolver.cluster_spec().as_dict() == {
+        "worker": ["node07:8888", "node07:8889", "node08:8888", "node08:8889"]
+    }
+    assert (resolver.task_type, resolver.task_id) == ("worker", 3)
+    assert "CUDA_VISIBLE_DEVICES" not in os.environ
+
+
+def test_slurm_resolver_splits_tasks_into_jobs(monkeypatch):
+    for name, value in SLURM_STEP.items():
+        monkeypatch.setenv(name, value)
+    resolver = cluster.slurm_resolver(jobs={"chief": 1, "worker": 2, "ps": 1}, port_base=9000)
+    spec = resolver.cluster_spec().as_dict()
+    assert spec == {
+        "chief": ["node07:9000"],
+        "ps": ["node07:9001"],
+        "worker": ["node08:9000", "node08:9001"],
+    }
+    assert (resolver.task_type, resolver.task_id) == ("worker", 1)
+
+
+def test_slurm_resolver_outside_slurm_says_what_to_do(monkeypatch):
+    monkeypatch.delenv("SLURM_STEP_TASKS_PER_NODE", raising=False)
+    with pytest.raises(RuntimeError, match="inside a SLURM job step"):
+        cluster.slurm_resolver()
+
+
+# --- real TensorFlow training across processes -------------------------------------------
+
+
+def _train(out, workers, *extra):
+    job = cluster.Cluster(TRAIN, workers=workers, args=["--out", out, "--epochs", "4", *extra])
+    with job:
+        return job, job.start().wait(timeout=180)
+
+
+def _weights(folder):
+    with np.load(folder / "weights.npz") as f:
+        return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
+
+
+@pytest.mark.slow
+def test_two_workers_train_the_same_model_as_one_process(tmp_path):
+    _, one = _train(tmp_path / "one", 1)
+    job, two = _train(tmp_path / "two", 2)
+    assert all(r.ok for r in one + two), [r.log[-800:] for r in one + two]
+    difference = max(
+        float(np.abs(a - b).max())
+        for a, b in zip(_weights(tmp_path / "one"), _weights(tmp_path / "two"), strict=True)
+    )
+    assert difference < 1e-5
+    assert job.running() == []
+
+
+@pytest.mark.slow
+def test_a_killed_worker_resumes_from_the_last_epoch_and_loses_nothing(tmp_path):
+    _train(tmp_path / "clean", 2)
+    crashed_job, crashed = _train(tmp_path / "run", 2, "--crash-worker", "1", "--crash-epoch", "3")
+    by_task = {r.task: r for r in crashed}
+    assert by_task["worker:1"].returncode == -signal.SIGKILL
+    assert not by_task["worker:0"].ok  # its peer vanished: the synchronous job fails as a whole
+    history = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").open()]
+    assert [h["epoch"] for h in history] == [1, 2]
+    _, resumed = _train(tmp_path / "run", 2)
+    assert all(r.ok for r in resumed)
+    assert "resumed from ckpt-2: 2 epochs already done" in resumed[0].log
+    history = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").open()]
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4]  # no epoch lost, none done twice
+    for a, b in zip(_weights(tmp_path / "run"), _weights(tmp_path / "clean"), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert crashed_job.running() == []
+
+
+@pytest.mark.slow
+def test_parameter_server_training_learns_with_variables_on_the_ps(tmp_path):
+    job = cluster.Cluster(TRAIN_PS, workers=2, ps=1, args=["--out", tmp_path, "--steps", "150"])
+    with job:
+        (chief,) = job.start().wait(timeout=180)
+    assert chief.ok, chief.log[-1500:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["variables_on"] == ["/job:ps/replica:0/task:0/device:CPU:0"]
+    assert summary["last_loss"] < 0.5 * summary["first_loss"]
+    assert sum(summary["staleness_counts"].values()) == 150
+    assert min(int(k) for k in summary["staleness_counts"]) >= 0
+    assert job.running() == []
+
+
+KERAS_FIT_UNDER_MWMS = """
+from hpclearn import data
+import keras, tensorflow as tf
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+split = data.digits()
+with strategy.scope():
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(10)])
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer="sgd", loss=loss)
+model.fit(split.x_train, split.y_train, batch_size=64, epochs=1, verbose=0)
+print("fit finished")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="Keras 3 fit under MultiWorkerMirroredStrategy fails with 'Attempt to convert a value "
+    "(PerReplica...)' (keras-team/keras#20585); when this passes, upstream fixed it: teach fit.",
+)
+def test_keras_3_fit_works_under_multi_worker_mirrored_strategy(tmp_path):
+    with cluster.Cluster(_script(tmp_path, KERAS_FIT_UNDER_MWMS), workers=2) as job:
+        results = job.start().wait(timeout=120)
+    for r in results:
+        if not r.ok and "Attempt to convert a value (PerReplica" not in r.log:
+            raise RuntimeError(f"{r.task} failed for another reason than the known bug:\n{r.log}")
+    assert all(r.ok and "fit finished" in r.log for r in results), results[0].log[-600:]
