@@ -16,11 +16,11 @@ import signal
 import time
 from pathlib import Path
 
+from hpclearn import data  # first: loads TensorFlow with its start-up log lines silenced
+
 import keras
 import numpy as np
 import tensorflow as tf
-
-from hpclearn import data  # first: loads TensorFlow with its start-up log lines silenced
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=6)

@@ -14,11 +14,11 @@ import json
 import time
 from pathlib import Path
 
+from hpclearn import data  # first: loads TensorFlow with its start-up log lines silenced
+
 import keras
 import numpy as np
 import tensorflow as tf
-
-from hpclearn import data  # first: loads TensorFlow with its start-up log lines silenced
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=200)
