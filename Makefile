@@ -5,11 +5,15 @@ BIN    := $(VENV)/bin
 # nbgrader runs `alembic` by name when it creates a gradebook, so the venv must be on PATH.
 export PATH := $(BIN):$(PATH)
 
-ASSIGNMENTS := $(notdir $(wildcard course/source/[0-9]*))
+# The nbgrader course folder: its config, source/, and the state grading generates.
+COURSE ?= course
+ASSIGNMENTS := $(notdir $(wildcard $(COURSE)/source/[0-9]*))
 # `make release A=01_nn_basics` releases one assignment; plain `make release` releases all.
 A ?= $(ASSIGNMENTS)
+# Assignment ids that have work in $(COURSE)/<folder>/<student>/: grade and feedback skip the rest.
+found_in = $(sort $(notdir $(wildcard $(COURSE)/$(1)/*/*)))
 
-.PHONY: setup lab test test-fast notebooks release lint format clean
+.PHONY: setup lab test test-fast notebooks release collect grade feedback grades lint format clean
 
 setup: $(VENV)/.installed
 
@@ -19,8 +23,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# JupyterLab on the course, with nbgrader's formgrader and Validate button; LAB_ARGS are passed on.
 lab: setup
-	cd course && $(BIN)/jupyter lab
+	cd $(COURSE) && $(BIN)/jupyter lab $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest
@@ -33,10 +38,32 @@ test-fast: setup
 # `make notebooks A=00_hardware` runs one.
 notebooks: setup
 	for a in $(A); do $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=120 course/source/$$a/$$a.ipynb || exit 1; done
+		--ExecutePreprocessor.timeout=120 $(COURSE)/source/$$a/$$a.ipynb || exit 1; done
 
 release: setup
-	cd course && for a in $(A); do $(BIN)/nbgrader generate_assignment "$$a" --force || exit 1; done
+	cd $(COURSE) && for a in $(A); do $(BIN)/nbgrader generate_assignment "$$a" --force || exit 1; done
+
+# `make collect A=00_hardware FROM=hand-ins/`: one folder or archive per student in FROM, named
+# by the student id (FROM/alice/00_hardware.ipynb, FROM/bob.zip), into $(COURSE)/submitted.
+collect: setup
+	$(if $(and $(FROM),$(filter 1,$(words $(A)))),,$(error usage: make collect A=<id> FROM=<folder>))
+	rm -rf $(COURSE)/downloaded/$(A) && mkdir -p $(COURSE)/downloaded/$(A) \
+		&& cp -R $(abspath $(FROM)) $(COURSE)/downloaded/$(A)/archive
+	cd $(COURSE) && $(BIN)/nbgrader zip_collect $(A) --force
+
+# Autograde every collected submission, anew each time; grades entered by hand are kept.
+grade: setup
+	cd $(COURSE) && for a in $(filter $(A),$(call found_in,submitted)); do \
+		$(BIN)/nbgrader autograde "$$a" --create --force || exit 1; done
+
+# One HTML page per student and notebook, in $(COURSE)/feedback/<student>/<id>/.
+feedback: setup
+	cd $(COURSE) && for a in $(filter $(A),$(call found_in,autograded)); do \
+		$(BIN)/nbgrader generate_feedback "$$a" --force || exit 1; done
+
+# Every student's score on every assignment, from the gradebook into $(COURSE)/grades.csv.
+grades: setup
+	cd $(COURSE) && $(BIN)/nbgrader export --to grades.csv
 
 lint: setup
 	$(BIN)/ruff check hpclearn tests course/source
@@ -47,4 +74,4 @@ format: setup
 	$(BIN)/ruff check --fix hpclearn tests
 
 clean:
-	rm -rf course/release course/submitted course/autograded course/feedback course/gradebook.db
+	cd $(COURSE) && rm -rf release submitted autograded feedback downloaded gradebook.db grades.csv

@@ -15,6 +15,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "course"
 NBGRADER = Path(sys.executable).parent / "nbgrader"
+# A tiny assignment ("toy": three autograded exercises and a written question, NumPy only) for
+# the tests that exercise nbgrader's machinery rather than the course's notebooks.
+FIXTURE = ROOT / "tests" / "fixtures" / "course"
 
 
 def assignments() -> list[str]:
@@ -32,16 +35,90 @@ def copy_course(destination: Path) -> Path:
     return destination
 
 
-def nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run `nbgrader ARGS` in `course`; raise with its log if it fails."""
-    # nbgrader runs `alembic` by name, so the interpreter's bin directory leads PATH.
-    env = {**os.environ, "PATH": f"{NBGRADER.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+def copy_fixture_course(destination: Path, *, timeout: int | None = None) -> Path:
+    """A fresh course folder with the course's own nbgrader_config.py and the fixture's sources;
+    `timeout` (seconds per cell) replaces the course's, so a test can stop a loop quickly."""
+    destination.mkdir(parents=True, exist_ok=True)
+    config = (COURSE / "nbgrader_config.py").read_text()
+    if timeout is not None:
+        config += "\n# Shortened for the tests; the rest is the course's own config.\n"
+        config += f"c.Execute.timeout = {int(timeout)}\n"
+    (destination / "nbgrader_config.py").write_text(config)
+    shutil.copytree(FIXTURE / "source", destination / "source")
+    return destination
+
+
+def environment() -> dict[str, str]:
+    """This process's environment with the interpreter's bin directory leading PATH (nbgrader
+    runs `alembic` by name)."""
+    return {**os.environ, "PATH": f"{NBGRADER.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def nbgrader(
+    course: Path, *args: str, timeout: float = 900, check: bool = True
+) -> subprocess.CompletedProcess:
+    """Run `nbgrader ARGS` in `course`; raise with its log if it fails (unless not `check`) or if
+    the course's config file failed to load (nbgrader only logs that, then uses its defaults)."""
     result = subprocess.run(
-        [str(NBGRADER), *args], cwd=course, capture_output=True, text=True, timeout=timeout, env=env
+        [str(NBGRADER), *args],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment(),
     )
-    if result.returncode != 0:
+    config_failed = "Exception while loading config file" in result.stderr
+    if config_failed or (check and result.returncode != 0):
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def make_command(target: str, *, course: Path, **variables: object) -> list[str]:
+    """The command line of `make TARGET` from the project's Makefile on `course` (never the
+    committed course folder), with the environment running the tests as the venv."""
+    prefix = Path(sys.prefix)
+    # -o: that environment counts as installed; the tests never reinstall it.
+    command = ["make", "-C", str(ROOT), "-o", str(prefix / ".installed"), target]
+    variables = {"VENV": prefix, "COURSE": course, **variables}
+    return command + [f"{name}={value}" for name, value in variables.items()]
+
+
+def make(target: str, *, course: Path, check: bool = True, **variables: object):
+    """Run `make TARGET` on `course`; raise with the output if it fails and `check`."""
+    result = subprocess.run(
+        make_command(target, course=course, **variables),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=environment(),
+    )
+    if check and result.returncode != 0:
+        raise RuntimeError(f"make {target} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+# Right answers to the fixture assignment's exercises, by grade_id, as a student might write them.
+TOY_ANSWERS = {
+    "squares": "def squares(n):\n    return [i * i for i in range(n)]",
+    "mean": (
+        "def mean(values):\n"
+        "    if not values:\n"
+        "        raise ValueError('the mean of nothing')\n"
+        "    return sum(values) / len(values)"
+    ),
+    "clip": "def clip(x, low, high):\n    return max(low, min(x, high))",
+}
+
+
+def fill(released: Path, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """The released notebook as a student saves it: the cells named in `answers` (by grade_id)
+    hold the given text."""
+    notebook = nbformat.read(released, as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return notebook
 
 
 def submit(course: Path, student: str, assignment: str, notebook: Path) -> Path:
@@ -75,6 +152,21 @@ def grades(course: Path, assignment: str, student: str) -> dict[str, CellGrade]:
                 autograded=g.auto_score is not None,
             )
             for g in notebook.grades
+        }
+
+
+def scores(course: Path, assignment: str) -> dict[str, dict[str, tuple]]:
+    """Every student's (auto score, manual score) per graded cell, as the gradebook holds them."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        notebooks = {
+            s.id: gradebook.find_submission_notebook(assignment, assignment, s.id)
+            for s in gradebook.students
+        }
+        return {
+            student: {g.name: (g.auto_score, g.manual_score) for g in notebook.grades}
+            for student, notebook in notebooks.items()
         }
 
 

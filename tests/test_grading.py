@@ -8,10 +8,13 @@ notebook as one student (it must earn every autograded point) and the released b
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import course_tools as ct
 import nbformat
 import pytest
+from nbgrader.utils import compute_checksum
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +28,24 @@ INSTRUCTOR_ONLY = re.compile(
 
 # What nbgrader leaves in an answer cell (code, then markdown), per course/nbgrader_config.py.
 STUBS = {"# YOUR CODE HERE\nraise NotImplementedError()", "YOUR ANSWER HERE"}
+
+# All a released notebook may carry besides cells: nothing from the instructor's run or notes.
+STUDENT_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
+STUDENT_CELL_METADATA = {"deletable", "editable", "nbgrader", "tags", "jupyter"}
+STUDENT_NBGRADER_METADATA = {"cell_type", "checksum", "grade", "grade_id", "locked", "points"}
+STUDENT_NBGRADER_METADATA |= {"schema_version", "solution", "task"}
+
+# What grading generates in the course folder (one example path each): never committed.
+GENERATED = [
+    "course/gradebook.db",
+    "course/.nbgrader.log",
+    "course/grades.csv",
+    "course/release/00_x/00_x.ipynb",
+    "course/downloaded/00_x/archive/alice.zip",
+    "course/submitted/alice/00_x/00_x.ipynb",
+    "course/autograded/alice/00_x/00_x.ipynb",
+    "course/feedback/alice/00_x/00_x.html",
+]
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +72,21 @@ def test_every_assignment_has_autograded_and_hand_graded_work():
         assert all(c["points"] > 0 for c in cells.values())
 
 
+def assert_blank(released: str, source: str, where: str) -> None:
+    """The released answer cell holds the stub and none of the source's solution lines (an answer
+    cell without SOLUTION markers is replaced whole; one with them keeps what is outside)."""
+    if "### BEGIN SOLUTION" not in source:
+        assert released.strip() in STUBS, f"{where}: the answer cell is not blank"
+        return
+    inside, outside = set(), set()
+    for i, part in enumerate(re.split(r".*### (?:BEGIN|END) SOLUTION.*", source)):
+        (inside if i % 2 else outside).update(ln.strip() for ln in part.splitlines())
+    kept = {ln.strip() for ln in released.splitlines()}
+    assert {"# YOUR CODE HERE", "raise NotImplementedError()"} <= kept, f"{where}: no stub"
+    leaked = (inside - outside - {""}) & kept
+    assert not leaked, f"{where}: solution lines released: {leaked}"
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_released_notebook_holds_no_solution_and_no_hidden_test(course, assignment):
     released = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", 4)
@@ -67,8 +103,7 @@ def test_released_notebook_holds_no_solution_and_no_hidden_test(course, assignme
     for cell in source.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution"):
-            stub = answers[meta["grade_id"]].source.strip()
-            assert stub in STUBS, f"{assignment}: answer cell {meta['grade_id']} is not blank"
+            assert_blank(answers[meta["grade_id"]].source, cell.source, f"{assignment}: {meta}")
         if meta.get("grade") and not meta.get("solution"):
             hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1:]
             body = "\n".join(h.split("### END HIDDEN TESTS")[0] for h in hidden)
@@ -76,6 +111,36 @@ def test_released_notebook_holds_no_solution_and_no_hidden_test(course, assignme
             for line in filter(None, (ln.strip() for ln in body.splitlines())):
                 if len(line) > 25:  # long enough to be specific to the hidden test
                     assert line not in released_text, f"{assignment}: hidden test leaked: {line}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_released_notebook_carries_only_student_metadata_and_no_outputs(course, assignment):
+    released = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", 4)
+    assert set(released.metadata) <= STUDENT_NOTEBOOK_METADATA
+    for cell in released.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        where = f"{assignment}, cell {meta.get('grade_id')}"
+        assert set(cell.metadata) <= STUDENT_CELL_METADATA, f"{where}: {set(cell.metadata)}"
+        assert set(meta) <= STUDENT_NBGRADER_METADATA, f"{where}: {set(meta)}"
+        # The checksum is of the cell the student gets, not of the one with hidden tests.
+        assert meta.get("checksum") in (None, compute_checksum(cell)), where
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, where
+
+
+def test_generated_course_state_is_ignored_by_git():
+    if shutil.which("git") is None or not (ct.ROOT / ".git").exists():
+        pytest.skip("not a git checkout: nothing to check the ignore rules against")
+    git = ["git", "-C", str(ct.ROOT)]
+    ignored = subprocess.run(
+        [*git, "check-ignore", "--no-index", *GENERATED], capture_output=True, text=True
+    )
+    assert ignored.stdout.split() == GENERATED
+    folders = sorted({path.split("/")[1] for path in GENERATED if path.count("/") > 1})
+    tracked = subprocess.run(
+        [*git, "ls-files", *(f"course/{f}" for f in folders)], capture_output=True, text=True
+    )
+    assert tracked.stdout == ""
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
