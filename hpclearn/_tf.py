@@ -38,4 +38,13 @@ with silenced_stderr():
 # MirroredStrategy with devices ..."): lesson output should show only what the lesson prints.
 tf.get_logger().setLevel("WARNING")
 
-__all__ = ["keras", "silenced_stderr", "tf"]
+
+def wait_for(result: object) -> None:
+    """Block until every tensor in `result` is computed: TensorFlow may return before a GPU has
+    finished, so a timer stopped without this measures only the dispatch."""
+    for leaf in tf.nest.flatten(result):
+        if isinstance(leaf, tf.Tensor | tf.Variable):
+            leaf.numpy()
+
+
+__all__ = ["keras", "silenced_stderr", "tf", "wait_for"]

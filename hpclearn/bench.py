@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from hpclearn._tf import tf
+from hpclearn._tf import tf, wait_for
 
 __all__ = [
     "MatmulResult",
@@ -56,13 +56,6 @@ class Timing:
         return items / self.median
 
 
-def _wait_for(result: object) -> None:
-    """Block until `result` is computed: TensorFlow may return before a GPU has finished."""
-    for leaf in tf.nest.flatten(result):
-        if isinstance(leaf, tf.Tensor | tf.Variable):
-            leaf.numpy()
-
-
 def time_call(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1) -> Timing:
     """Time `fn()` `repeats` times after `warmup` untimed calls (which absorb tracing, XLA
     compilation and cache warm-up). Tensors it returns are waited for.
@@ -73,11 +66,11 @@ def time_call(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1) ->
     if repeats < 1 or warmup < 0:
         raise ValueError(f"need repeats ≥ 1 and warmup ≥ 0; got {repeats=}, {warmup=}.")
     for _ in range(warmup):
-        _wait_for(fn())
+        wait_for(fn())
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        _wait_for(fn())
+        wait_for(fn())
         times.append(time.perf_counter() - start)
     return Timing(tuple(times))
 

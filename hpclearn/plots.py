@@ -5,12 +5,16 @@ it, so a notebook can add to it or place several side by side.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-__all__ = ["curves", "roofline"]
+if TYPE_CHECKING:
+    from hpclearn.parallel import Timeline
+
+__all__ = ["curves", "pipeline", "roofline"]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.5, 3.5)) -> Axes:
@@ -75,4 +79,48 @@ def roofline(
     ax.set_ylabel("GFLOP/s")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize="small")
+    return ax
+
+
+def pipeline(timeline: Timeline, *, title: str = "", ax: Axes | None = None) -> Axes:
+    """The schedule of a pipeline: one row per stage, a bar per task (forward blue, backward
+    orange, numbered by micro-batch), time in milliseconds; the gaps are the bubble.
+
+    >>> plots.pipeline(timeline, title="GPipe, 4 stages, 8 micro-batches")
+    """
+    if not timeline.tasks:
+        raise ValueError("the timeline is empty: run the pipeline's tasks through it first.")
+    ax = _axes(ax, figsize=(8, 0.5 + 0.5 * timeline.num_stages))
+    colours = {"forward": "tab:blue", "backward": "tab:orange"}
+    show_numbers = len(timeline.tasks) <= 64
+    for task in timeline.tasks:
+        ax.broken_barh(
+            [(task.start * 1e3, task.seconds * 1e3)],
+            (task.stage - 0.4, 0.8),
+            facecolors=colours[task.phase],
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        if show_numbers:
+            middle = (task.start + task.seconds / 2) * 1e3
+            ax.text(
+                middle,
+                task.stage,
+                str(task.micro_batch),
+                ha="center",
+                va="center",
+                fontsize="x-small",
+                color="white",
+            )
+    ax.set_yticks(range(timeline.num_stages), [f"stage {s}" for s in range(timeline.num_stages)])
+    ax.invert_yaxis()
+    ax.set_xlabel("time (ms)")
+    ax.set_title(title)
+    ax.legend(
+        handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()],
+        labels=list(colours),
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize="small",
+    )
     return ax

@@ -35,3 +35,93 @@ def test_send_rejects_unknown_workers_and_self_messages():
         net.send(1, 1, np.zeros(1))
     with pytest.raises(ValueError, match="num_workers"):
         parallel.Network(0)
+
+
+class FakeClock:
+    """A clock that moves only when a task says how long it took."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def task(self, seconds):
+        def work():
+            self.now += seconds
+            return seconds
+
+        return work
+
+
+def gpipe(timeline, clock, num_micro_batches, forward=1.0, backward=2.0, heavy_stage=None):
+    """Every micro-batch forward through the stages, then every micro-batch backward (GPipe)."""
+    p = timeline.num_stages
+    scale = [2.0 if s == heavy_stage else 1.0 for s in range(p)]
+    for j in range(num_micro_batches):
+        for s in range(p):
+            timeline.run(s, j, "forward", clock.task(forward * scale[s]))
+    for j in range(num_micro_batches):
+        for s in reversed(range(p)):
+            timeline.run(s, j, "backward", clock.task(backward * scale[s]))
+
+
+@pytest.mark.parametrize(("stages", "micro_batches"), [(1, 1), (2, 1), (4, 1), (4, 4), (3, 16)])
+def test_gpipe_with_equal_stages_has_the_theoretical_bubble(stages, micro_batches):
+    clock = FakeClock()
+    timeline = parallel.Timeline(stages, clock=clock)
+    gpipe(timeline, clock, micro_batches)
+    theory = (stages - 1) / (micro_batches + stages - 1)
+    assert timeline.makespan == pytest.approx((micro_batches + stages - 1) * 3.0)
+    for s in range(stages):
+        assert timeline.busy(s) == pytest.approx(micro_batches * 3.0)
+        assert timeline.idle_fraction(s) == pytest.approx(theory)
+    assert timeline.bubble == pytest.approx(theory)
+    assert len(timeline.tasks) == 2 * stages * micro_batches
+
+
+def test_tasks_start_when_their_input_and_their_device_are_ready():
+    clock = FakeClock()
+    timeline = parallel.Timeline(2, clock=clock)
+    gpipe(timeline, clock, 2)
+    start = {(t.stage, t.micro_batch, t.phase): t.start for t in timeline.tasks}
+    assert start[0, 0, "forward"] == 0.0
+    assert start[1, 0, "forward"] == 1.0  # waits for stage 0's output
+    assert start[0, 1, "forward"] == 1.0  # overlaps with stage 1: the pipeline at work
+    assert start[1, 0, "backward"] == 3.0  # after its own last forward (micro-batch 1)
+    assert start[0, 0, "backward"] == 5.0  # waits for stage 1's backward of micro-batch 0
+
+
+def test_a_slow_stage_sets_the_pace_and_the_others_wait():
+    clock = FakeClock()
+    timeline = parallel.Timeline(4, clock=clock)
+    gpipe(timeline, clock, 8, heavy_stage=2)
+    theory = 3 / (8 + 3)
+    assert timeline.idle_fraction(2) < theory < timeline.idle_fraction(0)
+    assert timeline.bubble > theory
+
+
+def test_timeline_runs_the_function_and_returns_its_result():
+    timeline = parallel.Timeline(1)
+    assert timeline.run(0, 0, "forward", lambda a, b: a + b, 2, 3) == 5
+    assert timeline.tasks[0].seconds >= 0.0
+    assert timeline.tasks[0].end == timeline.tasks[0].start + timeline.tasks[0].seconds
+
+
+def test_timeline_rejects_tasks_the_data_flow_does_not_allow():
+    timeline = parallel.Timeline(2)
+    with pytest.raises(ValueError, match="needs stage 0's forward"):
+        timeline.run(1, 0, "forward", lambda: None)
+    with pytest.raises(ValueError, match="needs stage 1's forward"):
+        timeline.run(1, 0, "backward", lambda: None)
+    timeline.run(0, 0, "forward", lambda: None)
+    with pytest.raises(ValueError, match="already ran"):
+        timeline.run(0, 0, "forward", lambda: None)
+    with pytest.raises(ValueError, match="phase"):
+        timeline.run(0, 1, "sideways", lambda: None)
+    with pytest.raises(ValueError, match="stage must be"):
+        timeline.run(2, 0, "forward", lambda: None)
+    with pytest.raises(ValueError, match="num_stages"):
+        parallel.Timeline(0)
+    with pytest.raises(ValueError, match="empty"):
+        parallel.Timeline(1).idle_fraction(0)

@@ -2,9 +2,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt
 import pytest
 
-from hpclearn import plots
+from hpclearn import parallel, plots
 
 
 def test_curves_draws_one_line_per_series():
@@ -31,3 +32,23 @@ def test_roofline_caps_at_the_bandwidth_and_the_peak():
 def test_roofline_rejects_non_positive_ceilings():
     with pytest.raises(ValueError, match="positive"):
         plots.roofline(0.0, 20.0, {})
+
+
+def test_pipeline_draws_one_bar_per_task_on_its_stage_row():
+    timeline = parallel.Timeline(2)
+    for stage in range(2):
+        timeline.run(stage, 0, "forward", lambda: None)
+    for stage in reversed(range(2)):
+        timeline.run(stage, 0, "backward", lambda: None)
+    ax = plots.pipeline(timeline, title="two stages")
+    bars = ax.collections
+    assert len(bars) == 4
+    rows = sorted(bar.get_paths()[0].get_extents().y0 for bar in bars)
+    assert rows == pytest.approx([-0.4, -0.4, 0.6, 0.6])
+    assert ax.get_title() == "two stages"
+    plt.close(ax.figure)
+
+
+def test_pipeline_needs_tasks():
+    with pytest.raises(ValueError, match="empty"):
+        plots.pipeline(parallel.Timeline(2))

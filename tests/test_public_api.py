@@ -18,8 +18,8 @@ PUBLIC = {
         "time_call",
     ],
     "checks": ["all_finite", "close", "equal", "has_shape", "is_instance"],
-    "plots": ["curves", "roofline"],
-    "parallel": ["Network"],
+    "plots": ["curves", "pipeline", "roofline"],
+    "parallel": ["Network", "Task", "Timeline"],
 }
 
 
