@@ -20,6 +20,7 @@ PUBLIC = {
     "checks": ["all_finite", "close", "equal", "has_shape", "is_instance"],
     "plots": ["curves", "pipeline", "roofline"],
     "parallel": ["Network", "Task", "Timeline"],
+    "pruning": ["MagnitudePruning", "gzip_size", "prunable_kernels", "remove_neurons", "sparsity"],
 }
 
 
