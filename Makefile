@@ -13,7 +13,7 @@ A ?= $(ASSIGNMENTS)
 # Assignment ids that have work in $(COURSE)/<folder>/<student>/: grade and feedback skip the rest.
 found_in = $(sort $(notdir $(wildcard $(COURSE)/$(1)/*/*)))
 
-.PHONY: setup lab test test-fast notebooks release collect grade feedback grades lint format clean
+.PHONY: setup lab test test-fast bench notebooks release collect grade feedback grades lint format clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,12 @@ test: setup
 # The unit tests alone: seconds, for the edit-test loop.
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow"
+
+# Measure every performance claim of the course on this machine, against its targets: a report,
+# JSON and plots in bench/results/<machine>/ (about 10 minutes on 2 cores). BENCH_ARGS are passed
+# on, e.g. BENCH_ARGS="--only tf.data pruning".
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-execute source notebooks in place, so their committed outputs are what nbval compares.
 # `make notebooks A=00_hardware` runs one.
@@ -66,12 +72,12 @@ grades: setup
 	cd $(COURSE) && $(BIN)/nbgrader export --to grades.csv
 
 lint: setup
-	$(BIN)/ruff check hpclearn tests course/source
-	$(BIN)/ruff format --check hpclearn tests
+	$(BIN)/ruff check hpclearn bench tests course/source
+	$(BIN)/ruff format --check hpclearn bench tests
 
 format: setup
-	$(BIN)/ruff format hpclearn tests
-	$(BIN)/ruff check --fix hpclearn tests
+	$(BIN)/ruff format hpclearn bench tests
+	$(BIN)/ruff check --fix hpclearn bench tests
 
 clean:
 	cd $(COURSE) && rm -rf release submitted autograded feedback downloaded gradebook.db grades.csv

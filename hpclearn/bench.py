@@ -24,6 +24,7 @@ __all__ = [
     "blas_info",
     "matmul",
     "memory_bandwidth",
+    "side_by_side",
     "table",
     "time_call",
 ]
@@ -73,6 +74,35 @@ def time_call(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1) ->
         wait_for(fn())
         times.append(time.perf_counter() - start)
     return Timing(tuple(times))
+
+
+def side_by_side(
+    setups: dict[str, Callable[[], Callable[[], object]]], *, repeats: int = 5, warmup: int = 1
+) -> dict[str, Timing]:
+    """Time several alternatives in turns, so that other work on the machine slows them alike.
+
+    Each value of `setups` prepares one alternative and returns the call to time (the setup,
+    e.g. building a fresh pipeline with an empty cache, is not timed). Round after round, every
+    alternative is set up and timed once; `warmup` untimed rounds come first.
+
+    >>> timings = bench.side_by_side({"naive": lambda: naive_epoch, "fast": build_fast_epoch})
+    >>> timings["naive"].median / timings["fast"].median
+    3.1
+    """
+    if not setups or repeats < 1 or warmup < 0:
+        raise ValueError(
+            f"need at least one setup, repeats ≥ 1 and warmup ≥ 0; got "
+            f"{len(setups)} setups, {repeats=}, {warmup=}."
+        )
+    times: dict[str, list[float]] = {name: [] for name in setups}
+    for round_number in range(warmup + repeats):
+        for name, setup in setups.items():
+            fn = setup()
+            start = time.perf_counter()
+            wait_for(fn())
+            if round_number >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: Timing(tuple(seconds)) for name, seconds in times.items()}
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,27 @@ def test_table_rejects_rows_with_different_keys():
         bench.table([{"a": 1}, {"b": 2}])
     with pytest.raises(ValueError, match="at least one row"):
         bench.table([])
+
+
+def test_side_by_side_times_every_alternative_in_turns_after_setting_it_up():
+    events = []
+
+    def setup(name):
+        def prepared():
+            events.append(("setup", name))
+            return lambda: events.append(("run", name))
+
+        return prepared
+
+    timings = bench.side_by_side({"a": setup("a"), "b": setup("b")}, repeats=2, warmup=1)
+    assert [t.repeats for t in timings.values()] == [2, 2]
+    runs = [name for kind, name in events if kind == "run"]
+    assert runs == ["a", "b"] * 3  # one warm-up round, then two timed rounds, in turns
+    assert events[0] == ("setup", "a") and events[1] == ("run", "a")
+
+
+def test_side_by_side_rejects_empty_setups_and_bad_repeats():
+    with pytest.raises(ValueError, match="at least one setup"):
+        bench.side_by_side({})
+    with pytest.raises(ValueError, match="repeats"):
+        bench.side_by_side({"a": lambda: lambda: None}, repeats=0)

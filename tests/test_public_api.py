@@ -14,6 +14,7 @@ PUBLIC = {
         "blas_info",
         "matmul",
         "memory_bandwidth",
+        "side_by_side",
         "table",
         "time_call",
     ],
