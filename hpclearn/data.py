@@ -66,7 +66,8 @@ def binary_classification(
 ) -> Split:
     """A generated two-class problem for SimpleNet, features standardised with train statistics.
 
-    `label_noise` is the fraction of labels flipped at random, so no model can reach 100 %.
+    `label_noise` is the fraction of labels given a random class (scikit-learn's `flip_y`), so
+    about half of them end up wrong and no model can reach 100 %.
 
     >>> split = data.binary_classification(1000, 20); split.x_train.shape
     (750, 20)
@@ -143,7 +144,10 @@ def pipeline(
 
     Each tf.data optimisation is one switch: `parallel` runs `map_fn` with AUTOTUNE parallel
     calls, `cache` keeps mapped elements after the first epoch, `shuffle_seed` reshuffles each
-    epoch (deterministically), `prefetch` overlaps input with the consumer.
+    epoch (deterministically), `prefetch` overlaps input with the consumer. TensorFlow 2.21
+    also applies its default tf.data rewrites (it parallelises stateless maps, fuses map and
+    batch, appends a prefetch) unless the dataset's options turn them off, so a pipeline with
+    every switch off is not fully sequential: 02_input_pipelines shows how to measure that.
 
     >>> ds = data.pipeline(x, y, batch_size=64, parallel=True, prefetch=True)
     """
