@@ -111,9 +111,7 @@ class Timeline:
     0.49
     """
 
-    def __init__(
-        self, num_stages: int, *, clock: Callable[[], float] = time.perf_counter
-    ) -> None:
+    def __init__(self, num_stages: int, *, clock: Callable[[], float] = time.perf_counter) -> None:
         if isinstance(num_stages, bool) or not isinstance(num_stages, int) or num_stages < 1:
             raise ValueError(f"num_stages must be a whole number ≥ 1; got {num_stages!r}.")
         self.num_stages = num_stages
