@@ -21,6 +21,7 @@ PUBLIC = {
     "checks": ["all_finite", "close", "equal", "has_shape", "is_instance"],
     "plots": ["curves", "pipeline", "roofline"],
     "parallel": ["Network", "Task", "Timeline"],
+    "deploy": ["file_size", "interpreter", "latency", "predict", "to_tflite"],
     "pruning": ["MagnitudePruning", "gzip_size", "prunable_kernels", "remove_neurons", "sparsity"],
 }
 
