@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hpclearn import bench, cluster, data, devices, pruning
+from hpclearn import bench, cluster, data, deploy, devices, pruning
 from hpclearn._tf import keras, silenced_stderr, tf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,44 +44,47 @@ class Sizes:
     sparsities: tuple[float, ...]
     replicas: tuple[int, ...]
     distill_seeds: int
+    distill_epochs: int
     workers: bool
     notebooks: tuple[Path, ...]
 
 
 SIZES = {
     "full": Sizes(
-        2048,
-        256,
-        7,
-        800,
-        96,
-        6,
-        512,
-        6,
-        1024,
-        15,
-        (0.5, 0.8, 0.9),
-        (1, 2, 4),
-        3,
-        True,
-        tuple(sorted(COURSE.glob("[0-9]*/[0-9]*.ipynb"))),
+        matmul_n=2048,
+        bandwidth_mb=256,
+        repeats=7,
+        images=800,
+        image_size=96,
+        pipeline_epochs=6,
+        parallel_batch=512,
+        parallel_steps=6,
+        model_width=1024,
+        train_epochs=15,
+        sparsities=(0.5, 0.8, 0.9),
+        replicas=(1, 2, 4),
+        distill_seeds=3,
+        distill_epochs=120,
+        workers=True,
+        notebooks=tuple(sorted(COURSE.glob("[0-9]*/[0-9]*.ipynb"))),
     ),
     "smoke": Sizes(
-        128,
-        8,
-        2,
-        48,
-        32,
-        1,
-        64,
-        2,
-        64,
-        1,
-        (0.8,),
-        (1, 2),
-        1,
-        False,
-        (ROOT / "tests" / "fixtures" / "course" / "source" / "toy" / "toy.ipynb",),
+        matmul_n=128,
+        bandwidth_mb=8,
+        repeats=2,
+        images=48,
+        image_size=32,
+        pipeline_epochs=1,
+        parallel_batch=64,
+        parallel_steps=2,
+        model_width=64,
+        train_epochs=1,
+        sparsities=(0.8,),
+        replicas=(1, 2),
+        distill_seeds=1,
+        distill_epochs=2,
+        workers=False,
+        notebooks=(ROOT / "tests" / "fixtures" / "course" / "source" / "toy" / "toy.ipynb",),
     ),
 }
 
@@ -498,6 +501,174 @@ def pruning_at(sizes: Sizes) -> Section:
     return section
 
 
+# ----------------------------------------------------------------------------- quantization
+
+
+def per_call(key: str, label: str, timing: bench.Timing, calls: int) -> Figure:
+    """Microseconds per call when each repeat of `timing` made `calls` calls."""
+    micros = [1e6 * t / calls for t in timing.times]
+    return Figure(key, label, statistics.median(micros), "µs", _iqr(micros), timing.repeats)
+
+
+def quantization(sizes: Sizes) -> Section:
+    """09_deployment's experiment: a digits MLP (64 → 512 → 512 → 10) converted to TFLite in
+    float32 and in full int8, both run on LiteRT's interpreter."""
+    section = Section("Quantization: int8 TFLite against float32")
+    split = data.digits()
+    keras.utils.set_random_seed(0)
+    model = _digits_mlp(hidden=512)
+    model.fit(split.x_train, split.y_train, epochs=sizes.train_epochs, batch_size=64, verbose=0)
+    flatbuffers = {
+        "float": deploy.to_tflite(model, "float"),
+        "int8": deploy.to_tflite(model, "int8", representative=split.x_train[:200]),
+    }
+    accuracy = {
+        mode: float(np.mean(deploy.predict(tflite, split.x_test).argmax(1) == split.y_test))
+        for mode, tflite in flatbuffers.items()
+    }
+    calls = 200
+
+    def single_inferences(mode):
+        runner = deploy.interpreter(flatbuffers[mode])
+        deploy.predict(runner, split.x_test[:1])  # one example: resizes and sets the input
+
+        def run():
+            for _ in range(calls):
+                runner.invoke()
+
+        return run
+
+    timings = bench.side_by_side(
+        {mode: (lambda mode=mode: single_inferences(mode)) for mode in flatbuffers},
+        repeats=sizes.repeats,
+    )
+    float_kib, int8_kib = (len(flatbuffers[m]) / 1024 for m in ("float", "int8"))
+    section.add(
+        Figure("quantization.float_kib", "float32 model, size", float_kib, "KiB"),
+        Figure("quantization.int8_kib", "int8 model, size", int8_kib, "KiB"),
+        Figure("quantization.size_ratio", "size, float32 / int8", float_kib / int8_kib, "×"),
+        Figure(
+            "quantization.float_accuracy",
+            "float32 model, test accuracy",
+            100 * accuracy["float"],
+            "%",
+        ),
+        Figure(
+            "quantization.accuracy_change",
+            "int8 − float32, test accuracy",
+            100 * (accuracy["int8"] - accuracy["float"]),
+            "points",
+        ),
+        per_call("quantization.float_us", "float32, one example", timings["float"], calls),
+        per_call("quantization.int8_us", "int8, one example", timings["int8"], calls),
+        ratio(
+            "quantization.speedup",
+            "int8 / float32 inference speed, one example",
+            timings["float"],
+            timings["int8"],
+        ),
+    )
+    section.notes.append(
+        f"Latency is the interpreter's `invoke()` alone, {calls} calls per repeat on one "
+        "example already set as input (LiteRT's default CPU path, XNNPACK); one conversion and "
+        "one accuracy measurement (both are deterministic for a given model)."
+    )
+    return section
+
+
+# ----------------------------------------------------------------------------- distillation
+
+
+def distillation(sizes: Sizes) -> Section:
+    """08_distillation's experiment: a 64 → 32 → 10 student trained on 100 labelled digits from
+    scratch, and distilled from a 64 → 512 → 512 → 10 teacher trained on all of them, with
+    `keras.distillation` (T = 4, α = 0.1, KL divergence with its T² factor)."""
+    section = Section("Distillation: the share of the student–teacher gap closed")
+    split = data.digits()
+    cross_entropy = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    temperature, alpha, batch, per_class = 4.0, 0.1, 25, 10
+
+    def mlp(widths):
+        hidden = [keras.layers.Dense(w, activation="relu") for w in widths]
+        return keras.Sequential([keras.Input((64,)), *hidden, keras.layers.Dense(10)])
+
+    def accuracy(model):
+        logits = model(split.x_test, training=False).numpy()
+        return 100 * float(np.mean(logits.argmax(axis=1) == split.y_test))
+
+    def fit(model, x, y, seed, epochs):
+        batches = data.pipeline(x, y, batch_size=batch, shuffle_seed=seed).repeat()
+        model.fit(batches, epochs=epochs, steps_per_epoch=len(x) // batch, shuffle=False, verbose=0)
+
+    keras.utils.set_random_seed(0)
+    teacher = mlp([512, 512])
+    teacher.compile(optimizer=keras.optimizers.Adam(1e-3), loss=cross_entropy)
+    fit(teacher, split.x_train, split.y_train, 0, sizes.train_epochs)
+    teacher_accuracy = accuracy(teacher)
+    scratch_accuracies, distilled_accuracies, closed = [], [], []
+    for seed in range(sizes.distill_seeds):
+        rng = np.random.default_rng(seed)
+        index = np.concatenate(
+            [rng.permutation(np.flatnonzero(split.y_train == c))[:per_class] for c in range(10)]
+        )
+        x, y = split.x_train[index], split.y_train[index]
+        keras.utils.set_random_seed(seed)
+        scratch, student = mlp([32]), mlp([32])
+        student.set_weights(scratch.get_weights())
+        scratch.compile(optimizer=keras.optimizers.Adam(1e-2), loss=cross_entropy)
+        fit(scratch, x, y, seed, sizes.distill_epochs)
+        distiller = keras.distillation.Distiller(
+            teacher=teacher,
+            student=student,
+            distillation_losses=keras.distillation.LogitsDistillation(
+                temperature, loss=keras.losses.KLDivergence()
+            ),
+            student_loss_weight=alpha,
+        )
+        distiller.compile(optimizer=keras.optimizers.Adam(1e-2), loss=cross_entropy)
+        fit(distiller, x, y, seed, sizes.distill_epochs)
+        scratch_accuracies.append(accuracy(scratch))
+        distilled_accuracies.append(accuracy(student))
+        gap = teacher_accuracy - scratch_accuracies[-1]
+        closed.append(
+            100 * (distilled_accuracies[-1] - scratch_accuracies[-1]) / gap if gap > 0 else 0.0
+        )
+
+    def over_seeds(key, label, values, unit):
+        return Figure(key, label, statistics.median(values), unit, _iqr(values), len(values))
+
+    section.add(
+        Figure("distillation.teacher_accuracy", "teacher, test accuracy", teacher_accuracy, "%"),
+        over_seeds(
+            "distillation.scratch_accuracy",
+            "student from scratch, test accuracy",
+            scratch_accuracies,
+            "%",
+        ),
+        over_seeds(
+            "distillation.distilled_accuracy",
+            "distilled student, test accuracy",
+            distilled_accuracies,
+            "%",
+        ),
+        over_seeds("distillation.gap_closed", "share of the gap closed", closed, "%"),
+        Figure(
+            "distillation.parameter_ratio",
+            "parameters, teacher / student",
+            teacher.count_params() / scratch.count_params(),
+            "×",
+        ),
+    )
+    section.notes.append(
+        f"Medians over {sizes.distill_seeds} seed(s): each seed draws its own {10 * per_class} "
+        f"labelled images; both students start from the same weights and see the same batches "
+        f"for {sizes.distill_epochs} epochs. A seed whose scratch student matches the teacher "
+        "counts as 0 % closed. The figure depends on the teacher too: the better the teacher, "
+        "the wider the gap the same student has to close."
+    )
+    return section
+
+
 # ----------------------------------------------------------------------------- multi-worker
 
 
@@ -591,6 +762,8 @@ SUITE: list[tuple[str, Callable[[Sizes], Section]]] = [
     ("data parallelism", data_parallel),
     ("XLA and bfloat16", xla_and_precision),
     ("pruning", pruning_at),
+    ("quantization", quantization),
+    ("distillation", distillation),
     ("multi-worker", multi_worker),
     ("notebooks", notebooks),
 ]

@@ -35,6 +35,8 @@ def test_every_part_reports_progress_and_the_targets(smoke_run):
         "data parallelism",
         "XLA and bfloat16",
         "pruning",
+        "quantization",
+        "distillation",
         "multi-worker",
         "notebooks",
     ):
@@ -55,6 +57,10 @@ def test_every_figure_is_a_finite_number_with_a_unit(smoke_run):
         "train.xla_vs_tf",
         "train.bf16_vs_fp32",
         "pruning.gzip_ratio_80",
+        "quantization.size_ratio",
+        "quantization.accuracy_change",
+        "quantization.speedup",
+        "distillation.gap_closed",
         "notebook.total",
     } <= set(figures)
     for key, figure in figures.items():
@@ -71,7 +77,7 @@ def test_report_has_every_section_the_plots_and_a_verdict_per_target(smoke_run):
         assert f"## {section['title']}" in report
     assert "## Targets" in report
     for row in results["targets"]:
-        assert row["result"] in {"met", "MISSED", "not measured"}
+        assert row["result"] in {"met", "MISSED"}, row  # the whole suite measures every target
         assert f"| {row['target']} |" in report
     for image in ("roofline.png", "scaling.png", "sparsity.png"):
         assert (out / image).stat().st_size > 1000
