@@ -79,6 +79,7 @@ def machine() -> dict:
         "blas": [
             f"{lib['internal_api']} {lib['version']} ({lib['architecture']})"
             for lib in bench.blas_info()
+            if lib["version"]  # OpenMP runtimes report no version: not a BLAS
         ],
     }
 
