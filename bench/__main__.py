@@ -76,11 +76,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
-        "blas": [
-            f"{lib['internal_api']} {lib['version']} ({lib['architecture']})"
-            for lib in bench.blas_info()
-            if lib["version"]  # OpenMP runtimes report no version: not a BLAS
-        ],
+        "blas": suite.blas_libraries(),
     }
 
 

@@ -141,6 +141,15 @@ def ratio(key: str, label: str, slow: bench.Timing, fast: bench.Timing) -> Figur
 # ----------------------------------------------------------------------------- the ceilings
 
 
+def blas_libraries() -> list[str]:
+    """NumPy's BLAS libraries as "name version (kernels)"."""
+    return [
+        f"{lib['internal_api']} {lib['version']} ({lib['architecture']})"
+        for lib in bench.blas_info()
+        if lib["version"]  # OpenMP runtimes report no version: not a BLAS
+    ]
+
+
 def matmul(sizes: Sizes) -> Section:
     n = sizes.matmul_n
     section = Section("Matrix products and memory bandwidth: the roofline's two ceilings")
@@ -205,12 +214,7 @@ def matmul(sizes: Sizes) -> Section:
             "GB/s",
         )
     )
-    libraries = ", ".join(
-        f"{lib['internal_api']} {lib['version']} ({lib['architecture']})"
-        for lib in bench.blas_info()
-        if lib["version"]  # OpenMP runtimes report no version: not a BLAS
-    )
-    section.notes.append(f"NumPy's BLAS: {libraries or 'unknown'}.")
+    section.notes.append(f"NumPy's BLAS: {', '.join(blas_libraries()) or 'unknown'}.")
     return section
 
 
