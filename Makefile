@@ -13,7 +13,7 @@ A ?= $(ASSIGNMENTS)
 # Assignment ids that have work in $(COURSE)/<folder>/<student>/: grade and feedback skip the rest.
 found_in = $(sort $(notdir $(wildcard $(COURSE)/$(1)/*/*)))
 
-.PHONY: setup lab test test-fast bench notebooks release collect grade feedback grades lint format clean
+.PHONY: setup lab test test-fast check bench notebooks release collect grade feedback grades lint format clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,12 @@ test: setup
 # The unit tests alone: seconds, for the edit-test loop.
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow"
+
+# One notebook's layers, after editing it: nbval, the grading round trip, its answer variants,
+# the prose lint and the hidden-test guard. `make check A=01_nn_basics` (several ids work too).
+check: setup
+	HPCLEARN_ASSIGNMENTS="$(A)" $(BIN)/python -m pytest $(addprefix $(COURSE)/source/,$(A)) \
+		tests/test_grading.py tests/test_variants.py tests/test_claims.py tests/test_hidden_tests.py
 
 # Measure every performance claim of the course on this machine, against its targets: a report,
 # JSON and plots in bench/results/<machine>/ (about 10 minutes on 2 cores). BENCH_ARGS are passed

@@ -4,6 +4,11 @@ fix it, in the student's terms.
 These helpers explain; they do not decide grades. An answer cell runs in the same process and
 could rebind anything here, so hidden tests compare plain values with plain operators.
 This module needs only NumPy, so test cells stay fast.
+
+Two more helpers back the lesson's prose with the run itself. `claim` asserts a measured outcome
+that holds on any machine with a margin (nbval then fails if it ever stops holding); `verdict`
+reports one that depends on the machine, computed from the run's own figures, so the markdown
+around it never has to quote a number.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["all_finite", "close", "equal", "has_shape", "is_instance"]
+__all__ = ["all_finite", "claim", "close", "equal", "has_shape", "is_instance", "verdict"]
 
 
 def _fail(what: str, problem: str, hint: str) -> None:
@@ -100,3 +105,42 @@ def all_finite(array: object, what: str, *, hint: str = "") -> None:
     bad = ~np.isfinite(values)
     if bad.any():
         _fail(what, f"{int(bad.sum())} of {values.size} values are NaN or infinite.", hint)
+
+
+def claim(statement: str, holds: bool, *, measured: str) -> None:
+    """Assert a claim the lesson makes about what the run measured, and print it as checked.
+
+    Use it where the claim holds on any machine with a safe margin; the failure names the claim
+    and the figure that broke it. `measured` is the evidence, with units.
+
+    >>> checks.claim("4 replicas train the same weights as 1 device", diff < 1e-5,
+    ...              measured=f"largest difference {diff:.1e}")
+    checked: 4 replicas train the same weights as 1 device [measured: largest difference 3.1e-08]
+    """
+    if not bool(holds):
+        raise AssertionError(
+            f"The lesson claims: {statement}. This run measured {measured}, which contradicts it."
+            "\nHint: if the machine was very busy, run the notebook again; if it still fails, "
+            "the claim is wrong for this machine: please report it."
+        )
+    print(f"checked: {statement} [measured: {measured}]")
+
+
+def verdict(
+    statement: str, holds: bool, *, measured: str, because: str = "", otherwise: str = ""
+) -> bool:
+    """Print whether a machine-dependent outcome happened in this run, and return it.
+
+    `because` explains a yes, `otherwise` a no; the markdown around the cell is written so that it
+    is right either way, and later cells may branch on the returned value.
+
+    >>> speedup = naive.median / parallel.median
+    >>> checks.verdict("parallel map beats the sequential map", speedup > 1.2,
+    ...                measured=f"{speedup:.2f}×", otherwise="decoding already uses every core")
+    on this machine: parallel map beats the sequential map — no [measured: 1.02×]: decoding ...
+    """
+    holds = bool(holds)
+    reason = because if holds else otherwise
+    line = f"on this machine: {statement} — {'yes' if holds else 'no'} [measured: {measured}]"
+    print(f"{line}: {reason}" if reason else line)
+    return holds

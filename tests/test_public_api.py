@@ -18,7 +18,7 @@ PUBLIC = {
         "table",
         "time_call",
     ],
-    "checks": ["all_finite", "close", "equal", "has_shape", "is_instance"],
+    "checks": ["all_finite", "claim", "close", "equal", "has_shape", "is_instance", "verdict"],
     "plots": ["curves", "pipeline", "roofline"],
     "parallel": ["Network", "Task", "Timeline"],
     "deploy": ["file_size", "interpreter", "latency", "predict", "to_tflite"],
