@@ -52,14 +52,16 @@ def roofline(
     bandwidth_gbs: float,
     points: Mapping[str, tuple[float, float]],
     *,
+    theoretical_gflops: float | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """The roofline of a machine with the measured kernels placed on it (log-log axes).
 
     `peak_gflops` is the compute ceiling, `bandwidth_gbs` the memory ceiling; `points` maps a
-    label to (arithmetic intensity in FLOP/byte, achieved GFLOP/s).
+    label (say what each point is: kernel, size, library) to (arithmetic intensity in FLOP/byte,
+    achieved GFLOP/s). `theoretical_gflops`, if given, is drawn as a dashed line above the roof.
 
-    >>> plots.roofline(400, 20, {"matmul 2048": (341, 310)})
+    >>> plots.roofline(400, 20, {"matmul 2048": (341, 310)}, theoretical_gflops=660)
     """
     if peak_gflops <= 0 or bandwidth_gbs <= 0:
         raise ValueError(
@@ -72,6 +74,10 @@ def roofline(
     high = max([*intensities, ridge]) * 4
     x = np.geomspace(low, high, 200)
     ax.loglog(x, np.minimum(peak_gflops, bandwidth_gbs * x), color="black", label="roofline")
+    if theoretical_gflops is not None and np.isfinite(theoretical_gflops):
+        ax.axhline(
+            theoretical_gflops, color="black", linestyle="--", linewidth=1, label="theoretical peak"
+        )
     for label, (intensity, gflops) in points.items():
         ax.loglog([intensity], [gflops], marker="o", linestyle="none", label=label)
     ax.axvline(ridge, color="grey", linestyle=":", linewidth=1)

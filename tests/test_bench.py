@@ -1,4 +1,5 @@
 import math
+import os
 import time
 
 import numpy as np
@@ -108,3 +109,60 @@ def test_side_by_side_rejects_empty_setups_and_bad_repeats():
         bench.side_by_side({})
     with pytest.raises(ValueError, match="repeats"):
         bench.side_by_side({"a": lambda: lambda: None}, repeats=0)
+
+
+def test_matmul_call_is_the_product_matmul_times():
+    product = bench.matmul_call(8, library="numpy")
+    assert product().shape == (8, 8)
+    assert float(bench.matmul_call(8)().numpy()) > 0  # TensorFlow: one element, a tf.Tensor
+    with pytest.raises(ValueError, match="library"):
+        bench.matmul_call(8, library="torch")
+
+
+@pytest.mark.parametrize(("kernel", "per_element"), [("copy", 16), ("triad", 24)])
+def test_stream_bandwidth_counts_stream_bytes_on_every_thread(kernel, per_element):
+    result = bench.stream_bandwidth(kernel, megabytes=8, threads=2, repeats=3)
+    assert result.threads == 2 and result.timing.repeats == 3
+    assert result.bytes_moved == per_element * 8 * 2**20 // 8
+    assert result.best_gbs >= result.median_gbs > 0.1
+
+
+def test_stream_bandwidth_defaults_to_every_usable_cpu_and_rejects_bad_input():
+    assert bench.stream_bandwidth("copy", megabytes=1, repeats=1).threads == len(
+        os.sched_getaffinity(0)
+    )
+    with pytest.raises(ValueError, match="kernel"):
+        bench.stream_bandwidth("scale")
+    with pytest.raises(ValueError, match="threads"):
+        bench.stream_bandwidth("copy", threads=0)
+
+
+def test_theoretical_peak_multiplies_cores_lanes_fma_units_and_clock():
+    peak = bench.theoretical_peak(cores=2, flags={"avx512f", "avx", "sse2"}, ghz=2.6)
+    assert (peak.lanes, peak.fma_units, peak.flops_per_cycle) == (16, 2, 64)
+    assert peak.gflops == pytest.approx(2 * 16 * 2 * 2 * 2.6)
+    assert bench.theoretical_peak("float64", cores=1, flags={"avx"}, ghz=1.0).lanes == 4
+    assert bench.theoretical_peak(cores=1, flags={"asimd"}, ghz=1.0).lanes == 4
+    assert "assumption" in peak.sources["fma_units"]
+
+
+def test_theoretical_peak_counts_bfloat16_pairs_only_with_avx512_bf16():
+    with_bf16 = bench.theoretical_peak("bfloat16", cores=1, flags={"avx512f", "avx512_bf16"}, ghz=1)
+    without = bench.theoretical_peak("bfloat16", cores=1, flags={"avx512f"}, ghz=1)
+    assert (with_bf16.lanes, without.lanes) == (32, 16)
+
+
+def test_theoretical_peak_reads_this_machine_and_says_where_from():
+    peak = bench.theoretical_peak()
+    assert peak.cores >= 1 and peak.lanes >= 2
+    assert set(peak.sources) == {"cores", "lanes", "clock", "fma_units"}
+    with pytest.raises(ValueError, match="dtype"):
+        bench.theoretical_peak("int8")
+
+
+def test_numpy_blas_is_the_library_numpy_loaded():
+    np.ones((4, 4)) @ np.ones((4, 4))
+    lib = bench.numpy_blas()
+    assert lib["internal_api"] in {"openblas", "mkl", "blis", "accelerate"}
+    assert lib in [{**entry, "vector_bits": lib["vector_bits"]} for entry in bench.blas_info()]
+    assert "numpy" in str(lib["filepath"])  # the pip wheel's copy inside numpy.libs

@@ -29,6 +29,19 @@ def test_roofline_caps_at_the_bandwidth_and_the_peak():
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
 
 
+def test_roofline_draws_the_theoretical_peak_and_labels_each_point():
+    ax = plots.roofline(
+        400.0,
+        20.0,
+        {"matmul n=2048": (341.0, 300.0), "x + 1": (0.125, 1.0)},
+        theoretical_gflops=600,
+    )
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels[:4] == ["roofline", "theoretical peak", "matmul n=2048", "x + 1"]
+    assert list(ax.get_lines()[1].get_ydata()) == [600, 600]
+    plt.close(ax.figure)
+
+
 def test_roofline_rejects_non_positive_ceilings():
     with pytest.raises(ValueError, match="positive"):
         plots.roofline(0.0, 20.0, {})
