@@ -67,7 +67,7 @@ def roofline(
         raise ValueError(
             f"the ceilings must be positive; got peak={peak_gflops}, bandwidth={bandwidth_gbs}."
         )
-    ax = _axes(ax, figsize=(6, 4))
+    ax = _axes(ax, figsize=(8, 4))
     intensities = [i for i, _ in points.values()] or [1.0]
     ridge = peak_gflops / bandwidth_gbs
     low = min([*intensities, ridge]) / 4
@@ -80,11 +80,12 @@ def roofline(
         )
     for label, (intensity, gflops) in points.items():
         ax.loglog([intensity], [gflops], marker="o", linestyle="none", label=label)
-    ax.axvline(ridge, color="grey", linestyle=":", linewidth=1)
+    ax.axvline(ridge, color="grey", linestyle=":", linewidth=1, label="ridge point P / B")
     ax.set_xlabel("arithmetic intensity (FLOP/byte)")
     ax.set_ylabel("GFLOP/s")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize="small")
+    # Beside the axes, so that no label hides a measured point.
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return ax
 
 
