@@ -67,7 +67,7 @@ def roofline(
         raise ValueError(
             f"the ceilings must be positive; got peak={peak_gflops}, bandwidth={bandwidth_gbs}."
         )
-    ax = _axes(ax, figsize=(8, 4))
+    ax = _axes(ax, figsize=(6, 4))
     intensities = [i for i, _ in points.values()] or [1.0]
     ridge = peak_gflops / bandwidth_gbs
     low = min([*intensities, ridge]) / 4
