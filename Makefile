@@ -87,3 +87,25 @@ format: setup
 
 clean:
 	cd $(COURSE) && rm -rf release submitted autograded feedback downloaded gradebook.db grades.csv
+
+# The student's path. `make student` builds (or brings up to date) a workspace of released
+# notebooks in $(WORKSPACE), made from $(COURSE)/source where there is one, else taken from
+# $(COURSE)/release; it never overwrites a student's work. Then JupyterLab opens it with
+# nbgrader's student tools only (LAB_ARGS are passed on).
+WORKSPACE ?= workspace
+.PHONY: student self-check publish
+student: setup
+	$(BIN)/python -m hpclearn.student workspace $(WORKSPACE) --course $(COURSE)
+	$(BIN)/python -m hpclearn.student lab $(WORKSPACE) $(LAB_ARGS)
+
+# `make self-check A=<id>`: your notebook's visible tests, run as the Validate button runs them;
+# HIDDEN=1 grades it with the course's hidden tests too (and so tells you their verdicts).
+self-check: setup
+	$(if $(filter 1,$(words $(A))),,$(error usage: make self-check A=<id> [HIDDEN=1]))
+	$(BIN)/python -m hpclearn.student check $(WORKSPACE)/$(A)/$(A).ipynb $(if $(HIDDEN),--hidden --course $(COURSE))
+
+# `make publish DEST=<folder>`: the student edition (released notebooks, hpclearn, the set-up
+# files and the student targets; nothing of $(COURSE)/source, no gradebook, no instructor target).
+publish: setup
+	$(if $(DEST),,$(error usage: make publish DEST=<folder>))
+	$(BIN)/python course/publish.py $(DEST) --course $(COURSE)

@@ -29,6 +29,16 @@ PUBLIC = {
     "parallel": ["Network", "Task", "Timeline"],
     "deploy": ["file_size", "interpreter", "latency", "predict", "to_tflite"],
     "pruning": ["MagnitudePruning", "gzip_size", "prunable_kernels", "remove_neurons", "sparsity"],
+    "student": [
+        "Change",
+        "Report",
+        "TestResult",
+        "configure_lab",
+        "grade",
+        "release",
+        "update_workspace",
+        "validate",
+    ],
 }
 
 
