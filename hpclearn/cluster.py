@@ -3,9 +3,15 @@
 `Cluster` launches a training script as N worker processes on 127.0.0.1 (and, for
 parameter-server training, a chief that runs the script plus parameter-server and worker
 processes that serve it), collects each task's log and exit code, and kills every process it
-started: on `stop()`, when its `with` block ends (also by an interrupted notebook cell) and when
-the interpreter exits. The processes run TensorFlow's own distributed runtime; nothing here
-stands in for it.
+started: on `stop()`, when its `with` block ends (also by an interrupted notebook cell), when
+the interpreter exits and, on Linux, when the launching process dies any other way (SIGKILL, a
+killed Jupyter kernel): every task is started with `PR_SET_PDEATHSIG`. The processes run
+TensorFlow's own distributed runtime; nothing here stands in for it.
+
+Ports cannot be stolen between choosing and binding them: the launcher holds each task's port
+(bound with SO_REUSEPORT) until the cluster stops, and the task's gRPC server joins it
+(TF_GRPC_REUSE_PORT=1). A task that fails ends the job within a grace period instead of
+leaving its peers blocked until the timeout, and on a GPU machine each worker sees its own GPU.
 
 On a real cluster the same script runs unchanged: the scheduler sets TF_CONFIG, or
 `slurm_resolver()` builds the cluster from SLURM's environment.
@@ -21,8 +27,10 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import copy
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,6 +46,17 @@ __all__ = ["Cluster", "TaskResult", "free_ports", "slurm_resolver"]
 # Every process any Cluster started and has not reaped: killed at interpreter exit.
 _LIVE: set[subprocess.Popen] = set()
 
+# Run in the child before the task's own command: SIGKILL it when its parent dies, even by
+# SIGKILL (Linux's PR_SET_PDEATHSIG = 1; kept across exec), then become the task. A parent that
+# died before prctl() took effect is caught by the getppid() check.
+_ORPHAN_GUARD = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None).prctl(1, signal.SIGKILL)\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    os._exit(70)\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+
 
 @atexit.register
 def _kill_leftovers() -> None:
@@ -45,13 +64,63 @@ def _kill_leftovers() -> None:
         _kill_group(process)
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _kill_group(process: subprocess.Popen, timeout: float = 10) -> bool:
+    """SIGKILL the process group and reap its leader; False if it is still not reaped."""
     # SIGKILL, not SIGTERM: a worker blocked in a collective whose peer is gone ignores SIGTERM.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False  # stuck in the kernel (e.g. uninterruptible I/O): stays in _LIVE, retried
     _LIVE.discard(process)
+    return True
+
+
+def _reserve_ports(count: int) -> list[socket.socket]:
+    """`count` sockets bound to distinct free ports with SO_REUSEPORT and never listening.
+
+    While they are open no other process can bind those ports (unless it too asks for
+    SO_REUSEPORT as the same user) and the kernel hands none of them out for outgoing
+    connections, but a TensorFlow server started with TF_GRPC_REUSE_PORT=1 can bind them."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(s)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            s.bind(("127.0.0.1", 0))
+    except OSError:
+        for s in sockets:
+            s.close()
+        raise
+    return sockets
+
+
+def _visible_gpus() -> list[str]:
+    """The GPUs this process may use: CUDA_VISIBLE_DEVICES where set, else what nvidia-smi
+    lists; none on a machine without NVIDIA's driver."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        gpus = []
+        for gpu in (g.strip() for g in visible.split(",")):
+            if not gpu or gpu.startswith("-"):  # CUDA stops at the first invalid entry
+                break
+            gpus.append(gpu)
+        return gpus
+    nvidia_smi = shutil.which("nvidia-smi")
+    if nvidia_smi is None:
+        return []
+    try:
+        listed = subprocess.run(
+            [nvidia_smi, "--query-gpu=index", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return listed.stdout.split() if listed.returncode == 0 else []
 
 
 def free_ports(count: int) -> list[int]:
@@ -96,7 +165,8 @@ class Cluster:
     With `ps=0`, every worker runs `script` under MultiWorkerMirroredStrategy-style TF_CONFIG
     (synchronous training; worker 0 is the chief). With `ps≥1`, a chief task runs `script` (the
     coordinator of parameter-server training) while `workers` and `ps` tasks run TensorFlow
-    servers that wait for its work.
+    servers that wait for its work. Start it from the thread that outlives it (a notebook's or a
+    script's main thread): on Linux the tasks die with the thread that started them.
 
     >>> with cluster.Cluster("train.py", workers=2, args=["--epochs", "3"]) as job:
     ...     results = job.start().wait(timeout=120)
@@ -124,8 +194,11 @@ class Cluster:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.env = dict(env or {})
         jobs = {"worker": workers} | ({"chief": 1, "ps": ps} if ps else {})
-        ports = iter(free_ports(sum(jobs.values())))
+        # Held until stop(): nothing else can take a task's port before its server binds it.
+        self._reserved = _reserve_ports(sum(jobs.values()))
+        ports = iter(s.getsockname()[1] for s in self._reserved)
         self.spec = {job: [f"127.0.0.1:{next(ports)}" for _ in range(n)] for job, n in jobs.items()}
+        self._gpus = _visible_gpus()
         self._processes: dict[str, subprocess.Popen] = {}
         self._started: dict[str, float] = {}
         self._ended: dict[str, float] = {}
@@ -146,26 +219,44 @@ class Cluster:
         )
 
     def tf_config(self, task: str) -> dict:
-        """The TF_CONFIG that `task` (e.g. `"worker:1"`) is started with."""
+        """The TF_CONFIG that `task` (e.g. `"worker:1"`) is started with (a copy)."""
         job, _, index = task.partition(":")
         if job not in self.spec or not index.isdigit() or int(index) >= len(self.spec[job]):
             raise ValueError(f"unknown task {task!r}; this cluster has {self.tasks}.")
-        return {"cluster": self.spec, "task": {"type": job, "index": int(index)}}
+        return {"cluster": copy.deepcopy(self.spec), "task": {"type": job, "index": int(index)}}
+
+    def environment(self, task: str) -> dict[str, str]:
+        """The variables `task` gets on top of this process's environment: its TF_CONFIG, the
+        port sharing its server needs and, on a GPU machine, its own CUDA_VISIBLE_DEVICES
+        (workers take the visible GPUs in turn; ps tasks and a coordinator see none). `env`
+        given at construction wins over all but TF_CONFIG."""
+        variables = {"TF_GRPC_REUSE_PORT": "1"}
+        if self._gpus:
+            job, _, index = task.partition(":")
+            computes = job == "worker"
+            gpu = self._gpus[int(index) % len(self._gpus)] if computes else ""
+            variables["CUDA_VISIBLE_DEVICES"] = gpu
+        return variables | self.env | {"TF_CONFIG": json.dumps(self.tf_config(task))}
 
     def start(self) -> Cluster:
         """Launch every task; returns the cluster so `start().wait()` reads naturally."""
         if self._processes:
             raise RuntimeError("this cluster was started already; create a new Cluster to rerun.")
         for task in self.tasks:
-            runs_script = task in self.script_tasks
-            command = [sys.executable, "-u"]
-            command += (
-                [str(self.script), *self.args]
-                if runs_script
-                else ["-m", "hpclearn.cluster", "--serve"]
-            )
-            env = {**os.environ, **self.env, "TF_CONFIG": json.dumps(self.tf_config(task))}
-            log = open(self._log_path(task), "w")  # noqa: SIM115 -- the child owns it from here
+            self._launch(task)
+        return self
+
+    def _launch(self, task: str) -> None:
+        command = [sys.executable, "-u"]
+        command += (
+            [str(self.script), *self.args]
+            if task in self.script_tasks
+            else ["-m", "hpclearn.cluster", "--serve"]
+        )
+        if sys.platform.startswith("linux"):
+            command = [sys.executable, "-c", _ORPHAN_GUARD, str(os.getpid()), *command]
+        env = {**os.environ, **self.environment(task)}
+        with open(self._log_path(task), "w") as log:  # the child has its own copy once started
             self._started[task] = time.monotonic()
             process = subprocess.Popen(
                 command,
@@ -175,25 +266,34 @@ class Cluster:
                 cwd=self.script.parent,
                 start_new_session=True,  # its own process group, so a kill takes its children too
             )
-            log.close()
-            _LIVE.add(process)
-            self._processes[task] = process
-        return self
+        _LIVE.add(process)
+        self._processes[task] = process
 
-    def wait(self, timeout: float) -> list[TaskResult]:
+    def wait(self, timeout: float, *, grace: float = 15) -> list[TaskResult]:
         """Wait until every script task has exited, then stop the servers; one result per
-        script task. Past `timeout` seconds every process is killed and TimeoutError raised,
+        script task, in order.
+
+        Fails fast: once a task has exited with an error, the others get `grace` seconds to end
+        by themselves (TensorFlow's own error in their logs says what they saw) and are then
+        killed, so one crash does not leave its peers blocked until `timeout`. Worker servers of
+        parameter-server training may die without ending the job: the coordinator reschedules
+        their steps. Past `timeout` seconds every process is killed and TimeoutError raised,
         with the tail of each log."""
         if not self._processes:
             raise RuntimeError("start() the cluster before waiting for it.")
         deadline = time.monotonic() + timeout
-        pending = set(self.script_tasks)
-        while pending:
-            for task in list(pending):
-                if self._processes[task].poll() is not None:
+        failed_at = None
+        while True:
+            for task, process in self._processes.items():
+                if process.poll() is not None:
                     self._ended.setdefault(task, time.monotonic())
-                    pending.discard(task)
-            if pending and time.monotonic() > deadline:
+            if all(t in self._ended for t in self.script_tasks):
+                break
+            if failed_at is None and self._failed():
+                failed_at = time.monotonic()
+            if failed_at is not None and time.monotonic() - failed_at > grace:
+                break
+            if time.monotonic() > deadline:
                 self.stop()
                 tails = "\n".join(f"--- {t} ---\n{self.log(t)[-1500:]}" for t in self.tasks)
                 raise TimeoutError(f"the cluster did not finish within {timeout} s:\n{tails}")
@@ -201,25 +301,43 @@ class Cluster:
         self.stop()
         return [self.result(task) for task in self.script_tasks]
 
-    def kill(self, task: str, sig: int = signal.SIGKILL) -> None:
-        """Send `sig` (default SIGKILL, as a crash or a lost machine) to one task."""
+    def _failed(self) -> list[str]:
+        """Tasks that exited with an error and whose loss ends the job."""
+        tolerated = "worker:" if "ps" in self.spec else None
+        return [
+            t
+            for t, p in self._processes.items()
+            if p.returncode not in (None, 0) and not (tolerated and t.startswith(tolerated))
+        ]
+
+    def kill(self, task: str, sig: int = signal.SIGKILL, *, timeout: float = 10) -> bool:
+        """Send `sig` (default SIGKILL, as a crash or a lost machine) to one task and wait up
+        to `timeout` seconds for it to exit; whether it did (a worker blocked in a collective
+        may ignore SIGTERM: it then keeps running until `stop()`)."""
         self.tf_config(task)  # validates the name
         process = self._processes.get(task)
         if process is None:
             raise RuntimeError("start() the cluster before killing its tasks.")
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, sig)
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
         self._ended.setdefault(task, time.monotonic())
+        return True
 
     def stop(self) -> None:
-        """Kill every process still running and reap it. Safe to call more than once."""
+        """Kill every process still running, reap it and release the ports. Safe to call more
+        than once."""
         for task, process in self._processes.items():
             if process.poll() is None:
                 _kill_group(process)
             else:
                 _LIVE.discard(process)
             self._ended.setdefault(task, time.monotonic())
+        for s in self._reserved:
+            s.close()
 
     def running(self) -> list[str]:
         """Tasks whose process is still alive."""
@@ -246,6 +364,10 @@ class Cluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def __del__(self) -> None:
+        for s in getattr(self, "_reserved", ()):
+            s.close()
 
 
 def slurm_resolver(

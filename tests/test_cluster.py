@@ -110,6 +110,179 @@ def test_processes_left_running_die_with_the_interpreter(tmp_path, run_python):
     assert not any(_alive(pid) for pid in pids)
 
 
+def test_ports_stay_taken_until_the_cluster_stops(tmp_path):
+    job = cluster.Cluster(_script(tmp_path, ""), workers=2)
+    ports = [int(a.rsplit(":", 1)[1]) for a in job.spec["worker"]]
+    for port in ports:  # another program (or an outgoing connection) cannot take them meanwhile
+        with socket.socket() as s, pytest.raises(OSError):
+            s.bind(("127.0.0.1", port))
+    job.stop()
+    for port in ports:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))
+
+
+def test_tasks_bind_their_reserved_port_with_tensorflows_port_sharing(tmp_path):
+    script = _script(
+        tmp_path,
+        """
+        import json, os, socket
+        port = int(json.loads(os.environ["TF_CONFIG"])["cluster"]["worker"][0].rsplit(":", 1)[1])
+        assert os.environ["TF_GRPC_REUSE_PORT"] == "1"
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # as gRPC does with it set
+        s.bind(("0.0.0.0", port))
+        s.listen()
+        print("bound", port)
+        """,
+    )
+    with cluster.Cluster(script, workers=1) as job:
+        (result,) = job.start().wait(timeout=30)
+    assert result.ok and result.log.startswith("bound"), result.log
+
+
+def test_a_failed_task_ends_the_job_at_once_with_its_log(tmp_path):
+    script = _script(
+        tmp_path,
+        """
+        import json, os, sys, time
+        if json.loads(os.environ["TF_CONFIG"])["task"]["index"] == 1:
+            print("worker 1: out of memory", flush=True)
+            sys.exit(3)
+        time.sleep(600)  # worker 0 waits for its peer forever, as in a collective
+        """,
+    )
+    start = time.monotonic()
+    with cluster.Cluster(script, workers=2) as job:
+        results = job.start().wait(timeout=120, grace=1)
+    assert time.monotonic() - start < 15
+    by_task = {r.task: r for r in results}
+    assert by_task["worker:1"].returncode == 3
+    assert "out of memory" in by_task["worker:1"].log
+    assert by_task["worker:0"].returncode == -signal.SIGKILL
+    assert job.running() == []
+
+
+def test_a_dead_worker_server_does_not_end_parameter_server_training(tmp_path):
+    job = cluster.Cluster(_script(tmp_path, "import time; time.sleep(3)"), workers=2, ps=1)
+    job._launch = lambda task: None  # no TensorFlow servers: only the bookkeeping is tested
+    job._processes = {
+        "worker:0": subprocess.Popen(
+            [sys.executable, "-c", "raise SystemExit(1)"], start_new_session=True
+        ),
+        "ps:0": subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(3)"], start_new_session=True
+        ),
+        "worker:1": subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(3)"], start_new_session=True
+        ),
+        "chief:0": subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(2)"], start_new_session=True
+        ),
+    }
+    job._started = dict.fromkeys(job._processes, time.monotonic())
+    (chief,) = job.wait(timeout=30, grace=0)
+    assert chief.ok  # the coordinator ran to its end: a worker's loss is not the job's
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_no_task_survives_its_launcher_killed(tmp_path, sig):
+    script = _script(tmp_path, "import time\nprint('up', flush=True)\ntime.sleep(600)")
+    launcher = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import time
+                from hpclearn import cluster
+                job = cluster.Cluster({str(script)!r}, workers=2, ps=1).start()
+                print(*[p.pid for p in job._processes.values()], flush=True)
+                time.sleep(600)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pids = [int(p) for p in launcher.stdout.readline().split()]
+        assert len(pids) == 4 and all(_alive(pid) for pid in pids)
+        launcher.send_signal(sig)  # no atexit hook runs: the tasks must go by themselves
+        launcher.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        survivors = [pid for pid in pids if _alive(pid)]
+    finally:
+        launcher.kill()
+        launcher.wait()
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
+
+
+def test_each_worker_sees_its_own_gpu(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
+    script = _script(tmp_path, "import os; print(os.environ['CUDA_VISIBLE_DEVICES'])")
+    with cluster.Cluster(script, workers=2) as job:
+        results = job.start().wait(timeout=30)
+    assert [r.log.strip() for r in results] == ["3", "5"]
+    job = cluster.Cluster(script, workers=3, ps=1)
+    assert [job.environment(t)["CUDA_VISIBLE_DEVICES"] for t in job.tasks] == [
+        "",  # ps:0 keeps variables in host memory
+        "3",
+        "5",
+        "3",  # more workers than GPUs: they share in turn
+        "",  # the coordinator computes nothing
+    ]
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert "CUDA_VISIBLE_DEVICES" not in cluster.Cluster(script, workers=2).environment("worker:0")
+
+
+def test_tf_config_is_a_copy(tmp_path):
+    job = cluster.Cluster(_script(tmp_path, ""), workers=2)
+    job.tf_config("worker:0")["cluster"]["worker"].append("evil:1")
+    assert len(job.spec["worker"]) == 2
+
+
+def test_kill_with_a_signal_the_task_ignores_returns_false_and_stop_still_ends_it(tmp_path):
+    script = _script(
+        tmp_path,
+        "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('up', flush=True)\ntime.sleep(600)",
+    )
+    job = cluster.Cluster(script, workers=1).start()
+    deadline = time.monotonic() + 20
+    while "up" not in job.log("worker:0") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.kill("worker:0", signal.SIGTERM, timeout=0.5) is False
+    assert job.running() == ["worker:0"]
+    job.stop()
+    assert job.running() == []
+
+
+def test_a_launch_that_fails_leaves_no_open_log(tmp_path, monkeypatch):
+    job = cluster.Cluster(_script(tmp_path, ""), workers=1)
+
+    def refuse(*args, **kwargs):
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    with pytest.raises(OSError, match="no more processes"):
+        job.start()
+    log = str(job._log_path("worker:0"))
+    assert not [fd for fd in os.listdir("/proc/self/fd") if _fd_target(fd) == log]
+    job.stop()
+
+
+def _fd_target(fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return ""
+
+
 def test_bad_arguments_are_explained(tmp_path):
     with pytest.raises(ValueError, match="no training script"):
         cluster.Cluster(tmp_path / "missing.py")
@@ -216,7 +389,7 @@ def test_a_killed_worker_resumes_from_the_last_epoch_and_loses_nothing(tmp_path)
     assert [h["epoch"] for h in history] == [1, 2]
     _, resumed = _train(tmp_path / "run", 2)
     assert all(r.ok for r in resumed)
-    assert "resumed from ckpt-2: 2 epochs already done" in resumed[0].log
+    assert "resumed from ckpt-32: 2 epochs already done" in resumed[0].log
     history = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").open()]
     assert [h["epoch"] for h in history] == [1, 2, 3, 4]  # no epoch lost, none done twice
     for a, b in zip(_weights(tmp_path / "run"), _weights(tmp_path / "clean"), strict=True):

@@ -24,6 +24,7 @@ PUBLIC = {
         "theoretical_peak",
         "time_call",
     ],
+    "cluster": ["Cluster", "TaskResult", "free_ports", "slurm_resolver"],
     "checks": ["all_finite", "claim", "close", "equal", "has_shape", "is_instance", "verdict"],
     "plots": ["curves", "pipeline", "roofline"],
     "parallel": ["Network", "Task", "Timeline"],
