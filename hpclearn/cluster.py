@@ -8,10 +8,12 @@ the interpreter exits and, on Linux, when the launching process dies any other w
 killed Jupyter kernel): every task is started with `PR_SET_PDEATHSIG`. The processes run
 TensorFlow's own distributed runtime; nothing here stands in for it.
 
-Ports cannot be stolen between choosing and binding them: the launcher holds each task's port
-(bound with SO_REUSEPORT) until the cluster stops, and the task's gRPC server joins it
-(TF_GRPC_REUSE_PORT=1). A task that fails ends the job within a grace period instead of
-leaving its peers blocked until the timeout, and on a GPU machine each worker sees its own GPU.
+No other program can take a port between its choice and its use: the launcher holds each
+task's port (bound with SO_REUSEPORT, never listening) until the cluster stops, the kernel gives
+it to no outgoing connection meanwhile, and the task's gRPC server joins it
+(TF_GRPC_REUSE_PORT=1); only a process of the same user that also asks for SO_REUSEPORT could.
+A task that fails ends the job within a grace period instead of leaving its peers blocked until
+the timeout, and on a GPU machine each worker sees its own GPU.
 
 On a real cluster the same script runs unchanged: the scheduler sets TF_CONFIG, or
 `slurm_resolver()` builds the cluster from SLURM's environment.
