@@ -51,8 +51,13 @@ GRADER_EXECUTION = {"timeout": 120, "interrupt_on_timeout": True}
 # JupyterLab's pop-up asking to fetch news from the internet.
 _INSTRUCTOR_PLUGINS = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"]
 _NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
-# Without an exchange directory (a shared server) there is nothing to fetch or submit.
-_EXCHANGE_PLUGINS = ["@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list"]
+# Without an exchange directory (a shared server) there is nothing to fetch or submit, and the
+# Nbgrader menu, which lists only those tools and the instructor's, would be empty.
+_EXCHANGE_PLUGINS = [
+    "@jupyter/nbgrader:assignment-list",
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:menu",
+]
 _EXCHANGE_SERVER = [
     "nbgrader.server_extensions.assignment_list",
     "nbgrader.server_extensions.course_list",
@@ -449,7 +454,7 @@ def _exchange_exists() -> bool:
     from nbgrader.apps import NbGrader
     from nbgrader.exchange.default.exchange import Exchange
 
-    app = NbGrader()
+    app = NbGrader(log_level="ERROR")  # a workspace has no nbgrader_config.py: no warning
     app.load_config_file()
     return Path(Exchange(config=app.config).root).is_dir()
 

@@ -9,6 +9,7 @@ skip. Screenshots are saved under pytest's temporary folder and their paths prin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -83,10 +84,10 @@ def course(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def lab(course, tmp_path_factory):
-    """`make lab` on the course, on a free port with a token; stopped, kernels and all, after."""
-    home = tmp_path_factory.mktemp("jupyter")
+@contextlib.contextmanager
+def served(target: str, course: Path, home: Path, folder: Path, **variables):
+    """`make TARGET` serving JupyterLab on a free port with a token; stopped after, with every
+    process working in `folder` (its kernels)."""
     port, token = free_port(), secrets.token_hex(16)
     arguments = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} "
     arguments += f"--IdentityProvider.token={token}"
@@ -100,7 +101,7 @@ def lab(course, tmp_path_factory):
     }
     log = (home / "lab.log").open("w")
     server = subprocess.Popen(
-        ct.make_command("lab", course=course, LAB_ARGS=arguments),
+        ct.make_command(target, course=course, LAB_ARGS=arguments, **variables),
         stdout=log,
         stderr=subprocess.STDOUT,
         env=environment,
@@ -125,9 +126,28 @@ def lab(course, tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-        for pid in processes_in(course):  # a kernel the server failed to stop
+        for pid in processes_in(folder):  # a kernel the server failed to stop
             os.kill(pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(course, tmp_path_factory):
+    """`make lab` on the course, on a free port with a token; stopped, kernels and all, after."""
+    with served("lab", course, tmp_path_factory.mktemp("jupyter"), course) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def student_lab(tmp_path_factory):
+    """`make student` on a course holding one course notebook: its workspace, served."""
+    course = tmp_path_factory.mktemp("student-course")
+    shutil.copy(ct.COURSE / "nbgrader_config.py", course)
+    shutil.copytree(ct.COURSE / "source" / COURSE_NOTEBOOK, course / "source" / COURSE_NOTEBOOK)
+    workspace = tmp_path_factory.mktemp("student") / "workspace"
+    home = tmp_path_factory.mktemp("student-jupyter")
+    with served("student", course, home, workspace, WORKSPACE=workspace) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +236,41 @@ def test_a_score_typed_in_the_formgrader_reaches_the_gradebook(lab, course, page
             break
         time.sleep(0.3)
     assert saved == (1.5, False)
+
+
+def test_a_student_sees_a_course_notebook_with_validate_and_no_instructor_tool(
+    student_lab, lab, page, browser
+):
+    path = f"{COURSE_NOTEBOOK}/{COURSE_NOTEBOOK}.ipynb"
+    title = nbformat.read(ct.COURSE / "source" / path, 4).cells[0].source.splitlines()[0]
+    panel = open_in_lab(page, student_lab, path)
+    expect(panel.get_by_role("heading", level=1).first).to_have_accessible_name(title.lstrip("# "))
+    expect(panel.locator(".jp-Toolbar").get_by_text("Validate", exact=True)).to_have_count(1)
+    # The instructor's lab has the "Create Assignment" sidebar and the Formgrader menu item ...
+    instructor = browser.new_page()
+    open_in_lab(instructor, lab, "release/toy/toy.ipynb")
+    expect(instructor.locator(CREATE_ASSIGNMENT)).to_have_count(1)
+    assert "Formgrader" in nbgrader_menu(instructor)
+    print("the instructor's Nbgrader menu:", nbgrader_menu(instructor))
+    instructor.close()
+    # ... the student's has neither, no news pop-up, and no formgrader behind the URL either.
+    expect(page.locator(CREATE_ASSIGNMENT)).to_have_count(0)
+    assert nbgrader_menu(page) == []  # no exchange here: no menu of tools to fetch and submit
+    expect(page.get_by_text("official Jupyter news")).to_have_count(0)
+    missing = page.request.get(f"{student_lab['url']}/formgrader?token={student_lab['token']}")
+    assert missing.status == 404
+
+
+# The tab JupyterLab shows for nbgrader's "Create Assignment" sidebar (its widget id, sic).
+CREATE_ASSIGNMENT = '[data-id="nbgrader-create_assignemnt"]'
+
+
+def nbgrader_menu(page) -> list[str]:
+    """The items of the Nbgrader menu in the menu bar (none when the menu is absent)."""
+    menu = page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader")
+    if menu.count() == 0:
+        return []
+    menu.click()
+    items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+    page.keyboard.press("Escape")
+    return items

@@ -153,6 +153,7 @@ def test_the_lab_config_hides_every_instructor_tool(tmp_path, exchange):
     assert "nbgrader.server_extensions.validate_assignment" not in extensions
     # The Assignment List needs an exchange to fetch from and submit to.
     assert ("@jupyter/nbgrader:assignment-list" in page) is not exchange
+    assert ("@jupyter/nbgrader:menu" in page) is not exchange
     assert ("nbgrader.server_extensions.assignment_list" in extensions) is not exchange
 
 
