@@ -37,7 +37,8 @@ def lenet(input_shape: tuple[int, int, int] = (32, 32, 3), num_classes: int = 10
     """LeNet-5 as in the source article, which copies PyTorch's CIFAR-10 tutorial: two 5×5 conv
     + max-pool stages with ReLU, then 120-84-classes. LeCun et al.'s 1998 original differs
     (scaled tanh units, trainable subsampling instead of max-pooling, a partially connected
-    third convolution, RBF outputs).
+    second convolution C3, a third convolution C5 fully connected to the second stage where this
+    variant has its 120-unit dense layer, RBF outputs).
 
     Outputs logits (no softmax), so pair it with a loss built with `from_logits=True`. Images
     must be at least 16×16 for the two valid 5×5 convolutions and pools to fit.

@@ -34,6 +34,12 @@ def sigmoid(z):
     negative_part = np.minimum(z, 0.0)
     positive_part = np.maximum(z, 0.0)
     return np.exp(negative_part) / (np.exp(negative_part) + np.exp(-positive_part))""",
+        "the tanh identity σ(z) = (1 + tanh(z/2)) / 2": """def sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(np.asarray(z, dtype=np.float64) / 2.0))""",
+        "1 − σ(−z) for negative z": """def sigmoid(z):
+    z = np.asarray(z, dtype=np.float64)
+    safe = 1.0 / (1.0 + np.exp(-np.abs(z)))  # σ(|z|): the exponent is never positive
+    return np.where(z >= 0, safe, 1.0 - safe)""",
     },
     "binary_cross_entropy": {
         "a loop with math.log, checks first": """import math
@@ -159,6 +165,12 @@ WRONG = {
     return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))""",
         "tanh identity without the halving": """def sigmoid(z):
     return 0.5 * (1 + np.tanh(np.asarray(z, dtype=np.float64)))""",
+        "float32 input passed through as float32": """def sigmoid(z):
+    z = np.asarray(z)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))""",
     },
     "binary_cross_entropy": {
         "no clipping: log(0)": """def binary_cross_entropy(y_true, p, eps=1e-7):
@@ -178,6 +190,12 @@ WRONG = {
         raise ValueError("bad shapes")
     p = np.clip(p, eps, 1 - eps)
     return float(-np.sum(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))""",
+        "a mean per column for a 2-D batch": """def binary_cross_entropy(y_true, p, eps=1e-7):
+    y_true, p = np.asarray(y_true, dtype=np.float64), np.asarray(p, dtype=np.float64)
+    if y_true.shape != p.shape or p.size == 0:
+        raise ValueError("y_true and p must have one shape and at least one example")
+    p = np.clip(p, eps, 1 - eps)
+    return -np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p), axis=0)""",
         "no check for empty input (NaN)": """def binary_cross_entropy(y_true, p, eps=1e-7):
     y_true, p = np.asarray(y_true, dtype=np.float64), np.asarray(p, dtype=np.float64)
     if y_true.shape != p.shape:
@@ -191,6 +209,12 @@ WRONG = {
     error = x @ w + b - np.asarray(y, dtype=np.float64)
     w -= lr * 2.0 / len(x) * (x.T @ error)
     return w, float(b - lr * 2.0 / len(x) * error.sum())""",
+        "new_b as a (1,) array": """def gradient_descent_step(w, b, x, y, lr):
+    w, x, y = (np.asarray(a, dtype=np.float64) for a in (w, x, y))
+    b = np.atleast_1d(np.asarray(b, dtype=np.float64))
+    error = x @ w + b - y
+    new_b = b - lr * 2.0 / len(x) * error.sum(keepdims=True)
+    return w - lr * 2.0 / len(x) * (x.T @ error), new_b""",
         "forgets the factor 2 of the square": """def gradient_descent_step(w, b, x, y, lr):
     w, x, y = (np.asarray(a, dtype=np.float64) for a in (w, x, y))
     error = x @ w + b - y
