@@ -102,11 +102,12 @@ def rgb_images(
     test_fraction: float = 0.25,
     seed: int = 0,
 ) -> Split:
-    """Generated colour images of stripes: the class is the stripes' orientation.
+    """Generated colour images of stripes: the class is the direction of the stripes' wave.
 
-    Class k has stripes at angle k·180°/num_classes, with random frequency, phase and colours and
-    Gaussian pixel noise of standard deviation `noise`; values are clipped to [0, 1]. A task a
-    small CNN learns in seconds and a linear model cannot solve.
+    Class k has a wave vector pointing at k·180°/num_classes (0°, 45°, 90°, 135° for four
+    classes) and stripes at right angles to it (class 0: vertical stripes), with random
+    frequency, phase and colours and Gaussian pixel noise of standard deviation `noise`; values
+    are clipped to [0, 1]. A task a small CNN learns in seconds and a linear model cannot solve.
 
     >>> split = data.rgb_images(500, size=32); split.x_train.shape
     (375, 32, 32, 3)

@@ -173,5 +173,25 @@ def fast_pipeline(records, labels, batch_size):
     dataset = tf.data.Dataset.from_tensor_slices((records, labels)).filter(is_jpeg)
     dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE).cache()
     return dataset.batch(batch_size)""",
+        "num_parallel_calls=1: a parallel map that runs one call at a time": """\
+def fast_pipeline(records, labels, batch_size):
+    dataset = tf.data.Dataset.from_tensor_slices((records, labels)).filter(is_jpeg)
+    dataset = dataset.map(decode, num_parallel_calls=1).cache()
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)""",
+        "prefetch before the cache, not last": """\
+def fast_pipeline(records, labels, batch_size):
+    dataset = tf.data.Dataset.from_tensor_slices((records, labels)).filter(is_jpeg)
+    dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE).cache()""",
+        "repeat(): a dataset that never ends": """\
+def fast_pipeline(records, labels, batch_size):
+    dataset = tf.data.Dataset.from_tensor_slices((records, labels)).filter(is_jpeg)
+    dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE).cache()
+    return dataset.repeat().batch(batch_size).prefetch(tf.data.AUTOTUNE)""",
+        "batch size hard-coded to 32": """\
+def fast_pipeline(records, labels, batch_size):
+    dataset = tf.data.Dataset.from_tensor_slices((records, labels)).filter(is_jpeg)
+    dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE).cache()
+    return dataset.batch(32).prefetch(tf.data.AUTOTUNE)""",
     },
 }
