@@ -34,6 +34,7 @@ __all__ = [
     "numpy_blas",
     "side_by_side",
     "stream_bandwidth",
+    "stream_kernel",
     "table",
     "theoretical_peak",
     "time_call",
@@ -276,30 +277,29 @@ class Bandwidth:
         return self.bytes_moved / self.timing.median / 1e9
 
 
-def stream_bandwidth(
-    kernel: str = "triad", *, megabytes: int = 256, threads: int | None = None, repeats: int = 7
-) -> Bandwidth:
-    """Memory bandwidth as a ceiling, STREAM-style (McCalpin, 1995), on several threads at once.
+def stream_kernel(
+    kernel: str = "triad", *, megabytes: int = 256, threads: int | None = None
+) -> tuple[Callable[[], None], int, int]:
+    """One STREAM run (McCalpin, 1995) as a call to time: returns (call, bytes it moves, threads).
 
     `kernel` is "copy" (a = b: 16 bytes per element) or "triad" (a = b + 3·c: 24 bytes per
     element); each array holds `megabytes` MiB of float64, far larger than the caches. Each of
     `threads` threads (default: every core this process may use, as BLAS and TensorFlow do)
     streams its own slice; NumPy releases the GIL inside its loops, so the threads run at once.
     The triad works in cache-sized blocks so that its temporary b + 3·c never reaches memory.
+    Use it to time the ceiling in turns with other kernels (`side_by_side`), so that other work
+    on the machine slows both alike.
 
-    >>> ceiling = bench.stream_bandwidth("triad")
-    >>> ceiling.best_gbs, ceiling.threads
-    (32.6, 2)
+    >>> call, moved, threads = bench.stream_kernel("copy")
+    >>> moved / bench.time_call(call).median / 1e9  # GB/s
+    33.1
     """
     if kernel not in ("copy", "triad"):
         raise ValueError(f"kernel must be 'copy' or 'triad'; got {kernel!r}.")
     if threads is None:
         threads = _usable_cpus()
-    if megabytes < 1 or threads < 1 or repeats < 1:
-        raise ValueError(
-            f"need megabytes ≥ 1, threads ≥ 1 and repeats ≥ 1; got {megabytes=}, {threads=}, "
-            f"{repeats=}."
-        )
+    if megabytes < 1 or threads < 1:
+        raise ValueError(f"need megabytes ≥ 1 and threads ≥ 1; got {megabytes=}, {threads=}.")
     n = megabytes * 2**20 // 8
     a, b, c = np.zeros(n), np.ones(n), np.full(n, 2.0)
     bounds = np.linspace(0, n, threads + 1).astype(int)
@@ -314,14 +314,32 @@ def stream_bandwidth(
                 scaled = np.multiply(c[start:end], 3.0, out=temporary[: end - start])
                 np.add(b[start:end], scaled, out=a[start:end])
 
-    with ThreadPoolExecutor(threads) as pool:
+    pool = ThreadPoolExecutor(threads)
 
-        def run() -> None:
-            list(pool.map(stream_slice, bounds[:-1].tolist(), bounds[1:].tolist()))
+    def run() -> None:
+        list(pool.map(stream_slice, bounds[:-1].tolist(), bounds[1:].tolist()))
 
-        timing = time_call(run, repeats=repeats, warmup=1)
     per_element = 16 if kernel == "copy" else 24
-    return Bandwidth(kernel=kernel, threads=threads, bytes_moved=per_element * n, timing=timing)
+    return run, per_element * n, threads
+
+
+def stream_bandwidth(
+    kernel: str = "triad", *, megabytes: int = 256, threads: int | None = None, repeats: int = 7
+) -> Bandwidth:
+    """Memory bandwidth as a ceiling, STREAM-style (McCalpin, 1995), on several threads at once.
+
+    Times `stream_kernel(kernel, megabytes=..., threads=...)` `repeats` times after one untimed
+    run; see there for the kernels and the threads.
+
+    >>> ceiling = bench.stream_bandwidth("triad")
+    >>> ceiling.best_gbs, ceiling.threads
+    (32.6, 2)
+    """
+    if repeats < 1:
+        raise ValueError(f"need repeats ≥ 1; got {repeats=}.")
+    run, moved, threads = stream_kernel(kernel, megabytes=megabytes, threads=threads)
+    timing = time_call(run, repeats=repeats, warmup=1)
+    return Bandwidth(kernel=kernel, threads=threads, bytes_moved=moved, timing=timing)
 
 
 @dataclass(frozen=True)
@@ -357,7 +375,7 @@ def theoretical_peak(
     cores: int | None = None,
     flags: Iterable[str] | None = None,
     ghz: float | None = None,
-    fma_units: int = 2,
+    fma_units: int | None = None,
 ) -> Peak:
     """The most FLOP/s this CPU could do, from its own description (Linux: /proc/cpuinfo, sysfs).
 
@@ -369,7 +387,10 @@ def theoretical_peak(
     - clock: sysfs `cpuinfo_max_freq` (the highest clock the OS may use), else the GHz in the
       model name, else cpuinfo's `cpu MHz` (the current or, in a VM, the host's nominal clock).
     - fma_units: per core, an assumption (2 on most server and desktop cores); the OS does not
-      report it, nor whether 512-bit instructions run on 256-bit units.
+      report it, nor whether 512-bit instructions run on 256-bit units. One exception is known
+      and applied when the flags are read from this CPU: AMD family 25 (Zen 3 and Zen 4) with
+      AVX-512, i.e. Zen 4, runs each 512-bit FMA as two halves on its two 256-bit FMA units
+      (Yee, 2022), so it counts as one 512-bit unit.
 
     Any argument given replaces what would be read. The clock is NaN if nothing reports it.
 
@@ -378,10 +399,10 @@ def theoretical_peak(
     """
     if dtype not in _BITS_PER_ELEMENT:
         raise ValueError(f"dtype must be one of {sorted(_BITS_PER_ELEMENT)}; got {dtype!r}.")
-    if fma_units < 1:
+    if fma_units is not None and fma_units < 1:
         raise ValueError(f"fma_units must be at least 1; got {fma_units}.")
     info = _cpuinfo()
-    sources: dict[str, str] = {"fma_units": f"{fma_units} per core: an assumption (not reported)"}
+    sources: dict[str, str] = {}
     if cores is None:
         usable = _usable_cpus()
         per_core = 1
@@ -410,6 +431,23 @@ def theoretical_peak(
         lanes *= 2
         how = f"avx512_bf16: pairs of bfloat16 per 32-bit lane of {bits}-bit vectors"
     sources["lanes"] = f"{how} ({flag_source})"
+    zen4 = (
+        flags is None
+        and bits == 512
+        and info.get("vendor_id") == "AuthenticAMD"
+        and info.get("cpu family") == "25"
+    )
+    if fma_units is not None:
+        sources["fma_units"] = "given"
+    elif zen4:
+        fma_units = 1
+        sources["fma_units"] = (
+            "1 per core, in 512-bit FMAs: AMD family 25 with AVX-512 (Zen 4) runs a 512-bit FMA "
+            "as two halves on its two 256-bit units (Yee, 2022); an assumption (not reported)"
+        )
+    else:
+        fma_units = 2
+        sources["fma_units"] = "2 per core: an assumption (not reported)"
     if ghz is None:
         ghz, sources["clock"] = _clock_ghz(info)
     else:

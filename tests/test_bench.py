@@ -166,3 +166,18 @@ def test_numpy_blas_is_the_library_numpy_loaded():
     assert lib["internal_api"] in {"openblas", "mkl", "blis", "accelerate"}
     assert lib in [{**entry, "vector_bits": lib["vector_bits"]} for entry in bench.blas_info()]
     assert "numpy" in str(lib["filepath"])  # the pip wheel's copy inside numpy.libs
+
+
+def test_theoretical_peak_counts_zen4_512_bit_fma_as_one_unit(monkeypatch):
+    zen4 = {"vendor_id": "AuthenticAMD", "cpu family": "25", "flags": "avx512f avx sse2"}
+    monkeypatch.setattr(bench, "_cpuinfo", lambda: dict(zen4))
+    assert bench.theoretical_peak(cores=1, ghz=1.0).fma_units == 1
+    assert bench.theoretical_peak(cores=1, ghz=1.0, fma_units=2).fma_units == 2
+    monkeypatch.setattr(bench, "_cpuinfo", lambda: dict(zen4, flags="avx sse2"))
+    assert bench.theoretical_peak(cores=1, ghz=1.0).fma_units == 2
+
+
+def test_stream_kernel_is_one_timeable_run():
+    call, moved, threads = bench.stream_kernel("triad", megabytes=8, threads=2)
+    assert (moved, threads) == (24 * 8 * 2**20 // 8, 2)
+    assert bench.time_call(call, repeats=2).median > 0

@@ -109,6 +109,14 @@ def time_median(fn, repeats=5, warmup=1):
             raise ValueError(f"{name} must be > 0")
     nanoseconds = max(flops / peak_gflops, bytes_moved / bandwidth_gbs)
     return nanoseconds * 1e-9""",
+        "not-greater guards": """def roofline_time(
+    flops, bytes_moved, peak_gflops, bandwidth_gbs
+):
+    if not flops >= 0 or not bytes_moved >= 0:
+        raise ValueError("work must be >= 0")
+    if not peak_gflops > 0 or not bandwidth_gbs > 0:
+        raise ValueError("ceilings must be > 0")
+    return max(flops / (peak_gflops * 1e9), bytes_moved / (bandwidth_gbs * 1e9))""",
     },
 }
 
@@ -127,6 +135,9 @@ WRONG = {
         raise ValueError("sizes cannot be negative")
     return 2 * m * k * n""",
         "no validation": """def matmul_flops(m, k, n):
+    return 2 * m * k * n""",
+        "validates with assert (AssertionError)": """def matmul_flops(m, k, n):
+    assert m >= 1 and k >= 1 and n >= 1, "sizes must be at least 1"
     return 2 * m * k * n""",
     },
     "time_median": {
@@ -228,8 +239,65 @@ def time_median(fn, repeats=5, warmup=1):
             r.numpy()
         times.append(time.perf_counter() - start)
     return float(statistics.median(times))""",
+        "validates repeats but not warmup": """import statistics
+import time
+
+
+def time_median(fn, repeats=5, warmup=1):
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        r = fn()
+        if hasattr(r, "numpy"):
+            r.numpy()
+        times.append(time.perf_counter() - start)
+    return float(statistics.median(times))""",
+        "one extra untimed call": """import statistics
+import time
+
+
+def time_median(fn, repeats=5, warmup=1):
+    if repeats < 1 or warmup < 0:
+        raise ValueError("bad arguments")
+    for _ in range(warmup + 1):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        r = fn()
+        if hasattr(r, "numpy"):
+            r.numpy()
+        times.append(time.perf_counter() - start)
+    return float(statistics.median(times))""",
+        "returns milliseconds": """import statistics
+import time
+
+
+def time_median(fn, repeats=5, warmup=1):
+    if repeats < 1 or warmup < 0:
+        raise ValueError("bad arguments")
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        r = fn()
+        if hasattr(r, "numpy"):
+            r.numpy()
+        times.append(time.perf_counter() - start)
+    return float(statistics.median(times)) * 1000""",
     },
     "roofline_time": {
+        "checks only < 0 for the ceilings": """def roofline_time(
+    flops, bytes_moved, peak_gflops, bandwidth_gbs
+):
+    if flops < 0 or bytes_moved < 0 or peak_gflops < 0 or bandwidth_gbs < 0:
+        raise ValueError("negative input")
+    return max(flops / (peak_gflops * 1e9), bytes_moved / (bandwidth_gbs * 1e9))""",
         "adds the two times": """def roofline_time(
     flops, bytes_moved, peak_gflops, bandwidth_gbs
 ):
