@@ -20,6 +20,7 @@ PUBLIC = {
         "numpy_blas",
         "side_by_side",
         "stream_bandwidth",
+        "stream_kernel",
         "table",
         "theoretical_peak",
         "time_call",

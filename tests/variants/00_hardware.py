@@ -141,6 +141,11 @@ WRONG = {
     return 2 * m * k * n""",
     },
     "time_median": {
+        "bench.time_call, which waits for tensors only": """from hpclearn import bench
+
+
+def time_median(fn, repeats=5, warmup=1):
+    return bench.time_call(fn, repeats=repeats, warmup=warmup).median""",
         "the mean, not the median": """import time
 
 
