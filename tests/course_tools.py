@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +79,22 @@ def nbgrader(
     if config_failed or (check and result.returncode != 0):
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def wait_for_jupyter(
+    server: subprocess.Popen, url: str, token: str, log: Path, *, timeout: float
+) -> None:
+    """Wait until the Jupyter server started as `server` answers at `url`; fail with its log if
+    it exits first or does not answer within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server.poll() is None, log.read_text()
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            return
+        except OSError:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
 
 
 def make_command(target: str, *, course: Path, **variables: object) -> list[str]:

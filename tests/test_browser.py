@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import course_tools as ct
@@ -109,15 +108,7 @@ def served(target: str, course: Path, home: Path, folder: Path, **variables):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, (home / "lab.log").read_text()
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (home / "lab.log").read_text()
-                time.sleep(0.5)
+        ct.wait_for_jupyter(server, url, token, home / "lab.log", timeout=90)
         yield {"url": url, "token": token}
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -17,7 +17,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -464,15 +463,7 @@ def test_a_clean_copy_of_the_edition_sets_up_and_opens_a_student_workspace(clone
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, (tmp_path / "student.log").read_text()
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "student.log").read_text()
-                time.sleep(0.5)
+        ct.wait_for_jupyter(server, url, token, tmp_path / "student.log", timeout=120)
         listing = json.load(urllib.request.urlopen(f"{url}/api/contents?token={token}"))
         assert sorted(item["name"] for item in listing["content"]) == ct.assignments()
         with pytest.raises(urllib.error.HTTPError, match="404"):
