@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -79,6 +81,38 @@ def nbgrader(
     if config_failed or (check and result.returncode != 0):
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Processes working in `folder` (a Jupyter server's kernels run there)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and os.readlink(proc / "cwd").startswith(str(folder)):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def stop_server(server: subprocess.Popen, folder: Path) -> None:
+    """Stop `server`'s process group (started with start_new_session), then any process still
+    working in `folder`: a kernel the server failed to stop."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    for pid in processes_in(folder):
+        os.kill(pid, signal.SIGKILL)
 
 
 def wait_for_jupyter(

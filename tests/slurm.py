@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import course_tools as ct
+
 COMMANDS = ("munged", "slurmctld", "slurmd", "srun", "sbatch", "scontrol", "scancel", "squeue")
 PATHS = {
     name: shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") for name in COMMANDS
@@ -71,12 +73,6 @@ PartitionName=local Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LocalSlurm:
     """One slurmctld and one slurmd on this machine, configured under `root`."""
 
@@ -106,8 +102,8 @@ class LocalSlurm:
             SLURM_CONF.format(
                 host=self.host,
                 root=self.root,
-                ctld_port=_free_port(),
-                slurmd_port=_free_port(),
+                ctld_port=ct.free_port(),
+                slurmd_port=ct.free_port(),
                 auth_info=auth_info,
                 cpus=os.cpu_count(),
                 memory=memory // 2,

@@ -13,8 +13,6 @@ import contextlib
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -51,24 +49,6 @@ if not CHROMIUM.exists():
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def processes_in(folder: Path) -> list[int]:
-    """Processes working in `folder` (the server's kernels run there)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and os.readlink(proc / "cwd").startswith(str(folder)):
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """The course's sources and config, plus the fixture assignment graded for one student."""
@@ -87,7 +67,7 @@ def course(tmp_path_factory):
 def served(target: str, course: Path, home: Path, folder: Path, **variables):
     """`make TARGET` serving JupyterLab on a free port with a token; stopped after, with every
     process working in `folder` (its kernels)."""
-    port, token = free_port(), secrets.token_hex(16)
+    port, token = ct.free_port(), secrets.token_hex(16)
     arguments = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} "
     arguments += f"--IdentityProvider.token={token}"
     if os.geteuid() == 0:  # CI runs as root
@@ -111,14 +91,7 @@ def served(target: str, course: Path, home: Path, folder: Path, **variables):
         ct.wait_for_jupyter(server, url, token, home / "lab.log", timeout=90)
         yield {"url": url, "token": token}
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        for pid in processes_in(folder):  # a kernel the server failed to stop
-            os.kill(pid, signal.SIGKILL)
+        ct.stop_server(server, folder)
         log.close()
 
 

@@ -14,8 +14,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -49,28 +47,6 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(server: subprocess.Popen, folder: Path) -> None:
-    """Stop `server`'s process group, then any process still working in `folder` (a kernel)."""
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and os.readlink(proc / "cwd").startswith(str(folder)):
-                os.kill(int(proc.name), signal.SIGKILL)
-        except OSError:
-            continue
 
 
 # --- the workspace -------------------------------------------------------------------------
@@ -434,7 +410,7 @@ def test_a_clean_copy_of_the_edition_sets_up_and_opens_a_student_workspace(clone
     )
     assert "pip install --quiet -e '.[dev]'" in setup.stdout
     assert (clone / "pyproject.toml").read_text() == (ct.ROOT / "pyproject.toml").read_text()
-    port, token = free_port(), "student-edition"
+    port, token = ct.free_port(), "student-edition"
     lab_args = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} "
     lab_args += f"--IdentityProvider.token={token}" + (" --allow-root" if os.geteuid() == 0 else "")
     venv = Path(ct.NBGRADER).parent.parent
@@ -469,7 +445,7 @@ def test_a_clean_copy_of_the_edition_sets_up_and_opens_a_student_workspace(clone
         with pytest.raises(urllib.error.HTTPError, match="404"):
             urllib.request.urlopen(f"{url}/formgrader?token={token}")
     finally:
-        stop(server, clone)
+        ct.stop_server(server, clone)
         log.close()
     print((tmp_path / "student.log").read_text().split("[I ")[0])
     workspace = clone / "workspace"
