@@ -60,7 +60,7 @@ class Finding:
 
 
 def prose(text: str) -> str:
-    """`text` without math, code, links and anything after an HTML comment opens."""
+    """`text` without math, code spans and link targets."""
     for pattern in (CODE, MATH, LINK):
         text = pattern.sub(" ", text)
     return text
