@@ -19,6 +19,20 @@ def test_digits_as_images_have_a_channel_axis():
     assert data.digits(images=True).x_train.shape[1:] == (8, 8, 1)
 
 
+def test_mnist_is_real_28x28_digits_balanced_scaled_and_split_without_overlap():
+    split = data.mnist(seed=0)
+    assert split.x_train.shape == (4000, 784) and split.x_test.shape == (1000, 784)
+    assert split.x_train.dtype == np.float32 and split.y_test.dtype == np.int32
+    assert split.x_train.min() == 0.0 and split.x_train.max() == 1.0
+    counts = np.bincount(np.concatenate([split.y_train, split.y_test]))
+    assert counts.tolist() == [500] * 10
+    train_rows = {row.tobytes() for row in split.x_train}
+    assert not any(row.tobytes() in train_rows for row in split.x_test)
+    assert data.mnist(images=True, seed=0).x_test.shape[1:] == (28, 28, 1)
+    assert np.array_equal(data.mnist(seed=0).y_test, split.y_test)
+    assert not np.array_equal(data.mnist(seed=1).y_test, split.y_test)
+
+
 def test_binary_classification_is_standardised_on_train_and_repeatable():
     a = data.binary_classification(400, 10, seed=3)
     b = data.binary_classification(400, 10, seed=3)

@@ -6,7 +6,7 @@ import pytest
 
 PUBLIC = {
     "devices": ["Hardware", "describe", "seed_everything", "simulate_devices", "strategy"],
-    "data": ["Split", "binary_classification", "digits", "pipeline", "rgb_images"],
+    "data": ["Split", "binary_classification", "digits", "mnist", "pipeline", "rgb_images"],
     "models": ["lenet", "simple_net"],
     "bench": [
         "Bandwidth",
