@@ -175,3 +175,23 @@ class Timeline:
     def bubble(self) -> float:
         """Idle share of all stages together: the pipeline's bubble fraction."""
         return float(np.mean([self.idle_fraction(s) for s in range(self.num_stages)]))
+
+    def in_flight(self, stage: int) -> int:
+        """Most micro-batches `stage` held at once: forward started, backward not yet finished.
+
+        Each of them keeps its stored activations on the stage's device, so this is the
+        schedule's activation memory in units of one micro-batch (GPipe: all m; 1F1B: at most p).
+        """
+        if not (isinstance(stage, int) and 0 <= stage < self.num_stages):
+            raise ValueError(f"stage must be 0..{self.num_stages - 1}; got {stage!r}.")
+        # (time, change): a backward's end comes before a forward's start at the same instant.
+        events = sorted(
+            (task.start, 1) if task.phase == "forward" else (task.end, -1)
+            for task in self._tasks.values()
+            if task.stage == stage
+        )
+        held = most = 0
+        for _, change in events:
+            held += change
+            most = max(most, held)
+        return most

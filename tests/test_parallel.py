@@ -125,3 +125,54 @@ def test_timeline_rejects_tasks_the_data_flow_does_not_allow():
         parallel.Timeline(0)
     with pytest.raises(ValueError, match="empty"):
         parallel.Timeline(1).idle_fraction(0)
+
+
+def one_f_one_b(timeline, clock, num_micro_batches, forward=1.0, backward=2.0):
+    """1F1B: stage s runs p − s − 1 warm-up forwards, then alternates one forward, one backward."""
+    p, m = timeline.num_stages, num_micro_batches
+    orders = []
+    for s in range(p):
+        warm_up = min(p - s - 1, m)
+        order = [("forward", j) for j in range(warm_up)]
+        for j in range(m - warm_up):
+            order += [("forward", warm_up + j), ("backward", j)]
+        order += [("backward", j) for j in range(m - warm_up, m)]
+        orders.append(order)
+    done, cost = set(), {"forward": forward, "backward": backward}
+    while any(orders):
+        for s in range(p):
+            if not orders[s]:
+                continue
+            phase, j = orders[s][0]
+            if phase == "forward":
+                needed = (s - 1, j, "forward") if s > 0 else None
+            else:
+                needed = (s, j, "forward") if s == p - 1 else (s + 1, j, "backward")
+            if needed is None or needed in done:
+                timeline.run(s, j, phase, clock.task(cost[phase]))
+                done.add((s, j, phase))
+                orders[s].pop(0)
+
+
+@pytest.mark.parametrize(("stages", "micro_batches"), [(4, 8), (3, 5), (4, 2)])
+def test_1f1b_keeps_the_bubble_of_gpipe_and_at_most_p_micro_batches(stages, micro_batches):
+    clock = FakeClock()
+    gpipe_timeline = parallel.Timeline(stages, clock=clock)
+    gpipe(gpipe_timeline, clock, micro_batches)
+    f1b1_timeline = parallel.Timeline(stages, clock=clock)
+    one_f_one_b(f1b1_timeline, clock, micro_batches)
+    assert f1b1_timeline.bubble == pytest.approx(gpipe_timeline.bubble)
+    for s in range(stages):
+        assert gpipe_timeline.in_flight(s) == micro_batches
+        assert f1b1_timeline.in_flight(s) == min(stages - s, micro_batches)
+
+
+def test_in_flight_counts_a_micro_batch_until_its_backward_ends():
+    clock = FakeClock()
+    timeline = parallel.Timeline(1, clock=clock)
+    timeline.run(0, 0, "forward", clock.task(1.0))
+    timeline.run(0, 0, "backward", clock.task(1.0))
+    timeline.run(0, 1, "forward", clock.task(1.0))  # starts as the first one's backward ends
+    assert timeline.in_flight(0) == 1
+    with pytest.raises(ValueError, match="stage must be"):
+        timeline.in_flight(1)
