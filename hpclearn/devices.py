@@ -7,6 +7,7 @@ tensor is created; this is the one piece of global state the course cannot avoid
 
 from __future__ import annotations
 
+import glob
 import os
 import platform
 from dataclasses import dataclass, field
@@ -145,9 +146,31 @@ def _tpu_address() -> str | None:
         return os.environ["TPU_NAME"]
     if os.environ.get("COLAB_TPU_ADDR"):
         return "grpc://" + os.environ["COLAB_TPU_ADDR"]
-    if os.path.exists("/dev/accel0") or os.path.exists("/dev/vfio/0"):
+    if os.path.exists("/dev/accel0") or _tpu_on_pci():
         return "local"  # a TPU VM: the chips are attached to this host
     return None
+
+
+# PCI device ids of Google's TPU chips (v2/v3, v4 lite, v4, v5p, v5e, v6e, 7x), as JAX's
+# hardware_utils lists them. Newer TPU VMs expose their chips through VFIO (/dev/vfio/N), but so
+# does any machine that passes a device to a VM or to user space: the PCI ids tell them apart.
+_GOOGLE_PCI_VENDOR = "0x1ae0"
+_TPU_PCI_DEVICES = {"0x0027", "0x0056", "0x005e", "0x0062", "0x0063", "0x006f", "0x0076"}
+
+
+def _tpu_on_pci(root: str = "/sys/bus/pci/devices") -> bool:
+    """Whether a Google TPU chip sits on this host's PCI bus (Linux sysfs; False elsewhere)."""
+    for device in glob.glob(os.path.join(root, "*")):
+        try:
+            with open(os.path.join(device, "vendor")) as file:
+                vendor = file.read().strip()
+            with open(os.path.join(device, "device")) as file:
+                ident = file.read().strip()
+        except OSError:
+            continue
+        if vendor == _GOOGLE_PCI_VENDOR and ident in _TPU_PCI_DEVICES:
+            return True
+    return False
 
 
 def strategy(kind: str = "auto", *, num_replicas: int | None = None) -> tf.distribute.Strategy:

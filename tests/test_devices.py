@@ -121,3 +121,20 @@ def test_seed_everything_makes_random_draws_repeat():
 def test_seed_everything_rejects_bad_seeds(bad):
     with pytest.raises(ValueError, match="seed"):
         devices.seed_everything(bad)
+
+
+def _pci_device(root, name, vendor, device):
+    folder = root / name
+    folder.mkdir()
+    (folder / "vendor").write_text(vendor + "\n")
+    (folder / "device").write_text(device + "\n")
+
+
+def test_a_tpu_is_recognised_by_its_pci_ids_not_by_vfio_alone(tmp_path):
+    # A Google virtual NIC (gVNIC, 0x1ae0:0x0042) is on every GCE VM and is no TPU.
+    _pci_device(tmp_path, "0000:00:04.0", "0x1ae0", "0x0042")
+    _pci_device(tmp_path, "0000:00:05.0", "0x10de", "0x2330")  # an NVIDIA H100
+    assert not devices._tpu_on_pci(str(tmp_path))
+    _pci_device(tmp_path, "0000:00:06.0", "0x1ae0", "0x0063")  # a TPU v5e chip
+    assert devices._tpu_on_pci(str(tmp_path))
+    assert not devices._tpu_on_pci(str(tmp_path / "missing"))
