@@ -121,3 +121,24 @@ def test_remove_neurons_rejects_output_layers_and_bad_indices():
         pruning.remove_neurons(model, 0, [])
     with pytest.raises(ValueError, match="at least one neuron"):
         pruning.remove_neurons(model, 0, [8])
+
+
+def test_sparse_tflite_stores_a_pruned_model_smaller_and_computes_the_same_outputs():
+    from hpclearn import deploy
+
+    model = mlp((64, 64, 3), input_dim=32)
+    weights = [w * (np.abs(w) > np.quantile(np.abs(w), 0.9)) for w in model.get_weights()]
+    model.set_weights(weights)
+    dense_file, sparse_file = deploy.to_tflite(model), pruning.sparse_tflite(model)
+    assert len(sparse_file) < 0.5 * len(dense_file)
+    x = np.random.default_rng(0).normal(size=(4, 32)).astype("float32")
+    np.testing.assert_allclose(deploy.predict(sparse_file, x), model(x).numpy(), atol=1e-5)
+
+
+def test_tflite_ops_lists_the_densify_ops_of_a_sparse_model():
+    model = mlp((64, 64, 3), input_dim=32)
+    model.set_weights([w * (np.abs(w) > np.quantile(np.abs(w), 0.9)) for w in model.get_weights()])
+    ops = pruning.tflite_ops(pruning.sparse_tflite(model))
+    assert "DENSIFY" in ops and "FULLY_CONNECTED" in ops
+    with pytest.raises(ValueError, match="bytes"):
+        pruning.tflite_ops("model.tflite")

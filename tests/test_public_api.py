@@ -30,7 +30,15 @@ PUBLIC = {
     "plots": ["curves", "pipeline", "roofline"],
     "parallel": ["Network", "Task", "Timeline"],
     "deploy": ["file_size", "interpreter", "latency", "predict", "to_tflite"],
-    "pruning": ["MagnitudePruning", "gzip_size", "prunable_kernels", "remove_neurons", "sparsity"],
+    "pruning": [
+        "MagnitudePruning",
+        "gzip_size",
+        "prunable_kernels",
+        "remove_neurons",
+        "sparse_tflite",
+        "sparsity",
+        "tflite_ops",
+    ],
     "student": [
         "Change",
         "Report",
