@@ -13,7 +13,7 @@ A ?= $(ASSIGNMENTS)
 # Assignment ids that have work in $(COURSE)/<folder>/<student>/: grade and feedback skip the rest.
 found_in = $(sort $(notdir $(wildcard $(COURSE)/$(1)/*/*)))
 
-.PHONY: setup lab test test-fast check bench notebooks release collect grade feedback grades lint format clean
+.PHONY: setup lab test test-fast check bench notebooks release collect grade feedback grades lint format clean hub
 
 setup: $(VENV)/.installed
 
@@ -109,3 +109,19 @@ self-check: setup
 publish: setup
 	$(if $(DEST),,$(error usage: make publish DEST=<folder>))
 	$(BIN)/python course/publish.py $(DEST) --course $(COURSE)
+
+# `make hub INSTRUCTOR=prof STUDENTS="ana ben"` (as root): the course on a shared machine. A
+# JupyterHub in HUB_ROOT with its own environment (from the system's python3) and proxy (from
+# npm), nbgrader's exchange, the formgrader for the instructor (on a copy of $(COURSE) in
+# ~prof/hpclearn-course) and the Assignments tab for students; they log in with their local
+# accounts' passwords at http://HUB_IP:HUB_PORT. HUB_ARGS are passed on to course/hub/setup.py
+# (e.g. --packages ... to install something other than the course).
+HUB_ROOT ?= /srv/hpclearn-hub
+HUB_IP   ?= 127.0.0.1
+HUB_PORT ?= 8000
+hub:
+	$(if $(and $(INSTRUCTOR),$(STUDENTS)),,$(error usage: make hub INSTRUCTOR=<account> STUDENTS="<account> ..."))
+	/usr/bin/python3 course/hub/setup.py $(HUB_ROOT) --course $(COURSE) --instructor $(INSTRUCTOR) \
+		--students $(STUDENTS) --ip $(HUB_IP) --port $(HUB_PORT) $(HUB_ARGS)
+	cd $(HUB_ROOT)/state && HPCLEARN_HUB_ROOT=$(HUB_ROOT) exec $(HUB_ROOT)/venv/bin/jupyterhub \
+		-f $(CURDIR)/course/hub/jupyterhub_config.py
