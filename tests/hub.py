@@ -66,13 +66,15 @@ class TestHub:
 
     __test__ = False  # not a test class for pytest
 
-    def __init__(self, course: Path, log: Path) -> None:
+    def __init__(self, course: Path, log: Path, *, packages: list[str] | None = None) -> None:
         tag = secrets.token_hex(2)
         self.instructor = f"hpl-prof-{tag}"
         self.students = [f"hpl-ana-{tag}", f"hpl-ben-{tag}"]
         self.passwords = {name: secrets.token_urlsafe(12) for name in self.users}
         self.course = course
         self.log = log
+        # The hub's environment: `packages` (empty: the whole course, `hpclearn[hub]`).
+        self.packages = hub_packages() if packages is None else packages
         self.root = Path(f"/srv/hpclearn-hub-test-{tag}")
         self.port = ct.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -104,10 +106,9 @@ class TestHub:
             subprocess.run(
                 ["chpasswd"], input=f"{name}:{self.passwords[name]}\n", text=True, check=True
             )
-        hub_args = (
-            f"--hub-port {ct.free_port()} --api-port {ct.free_port()} --packages "
-            + " ".join(f"'{p}'" for p in hub_packages())
-        )
+        hub_args = f"--hub-port {ct.free_port()} --api-port {ct.free_port()}"
+        if self.packages:
+            hub_args += " --packages " + " ".join(f"'{p}'" for p in self.packages)
         command = ct.make_command(
             "hub",
             course=self.course,
@@ -159,13 +160,20 @@ class TestHub:
                 os.killpg(self._server.pid, signal.SIGKILL)
                 self._server.wait()
         leftovers = [pid for name in self._created for pid in _processes_of(name)]
+        if self._server is not None:  # the proxy and anything else of make hub's group
+            leftovers += [pid for pid in _group(self._server.pid) if pid not in leftovers]
         for pid in leftovers:
             os.kill(pid, signal.SIGKILL)
         time.sleep(0.5 if leftovers else 0)
+        failed = {}
         for name in self._created:
-            subprocess.run(["userdel", "-r", name], capture_output=True, check=False)
-        self._created = []
+            result = subprocess.run(["userdel", "-r", name], capture_output=True, text=True)
+            if result.returncode != 0 and _exists(name):
+                failed[name] = result.stderr.strip()
+        self._created = [name for name in self._created if name in failed]
         shutil.rmtree(self.root, ignore_errors=True)
+        if failed:
+            raise RuntimeError(f"userdel -r failed, remove these accounts by hand: {failed}")
         return leftovers
 
 
@@ -175,6 +183,18 @@ def _exists(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _group(pgid: int) -> list[int]:
+    """Processes in the process group `pgid`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and os.getpgid(int(proc.name)) == pgid:
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
 
 
 def _processes_of(name: str) -> list[int]:
@@ -192,8 +212,10 @@ def _processes_of(name: str) -> list[int]:
     return found
 
 
-if __name__ == "__main__":  # a manual run: python tests/hub.py COURSE (Ctrl-C stops it)
-    hub = TestHub(Path(sys.argv[1]), Path("/tmp/hub-manual.log")).start()
+if __name__ == "__main__":  # by hand: python tests/hub.py COURSE [--full] (Ctrl-C stops it)
+    full = "--full" in sys.argv
+    hub = TestHub(Path(sys.argv[1]), Path("/tmp/hub-manual.log"), packages=[] if full else None)
+    hub.start()
     print(hub.url, hub.passwords, flush=True)
     try:
         signal.pause()

@@ -365,6 +365,7 @@ def test_a_student_cannot_reach_another_students_work_or_the_instructors(hub, pa
     assert other.status in (302, 403, 404)
     if other.status == 302:  # sent to the hub, which refuses
         refused_page = page.request.get(f"{hub.url}/user/{hub.instructor}/formgrader")
+        print(f"  ... and the hub answers: HTTP {refused_page.status}")
         assert refused_page.status == 403, refused_page.status
     # nbgrader's model: inbound/ cannot be listed, and each submission's folder name ends in a
     # random part, so another student cannot learn where it is.

@@ -18,3 +18,7 @@ c.CourseDirectory.course_id = "hpclearn"
 c.Exchange.root = str(ROOT / "exchange")
 # Submission times and due dates are compared in UTC.
 c.Exchange.timezone = "UTC"
+# Validate runs a notebook as the grader will: the course's cell timeout, not nbgrader's 30 s
+# (the instructor's server reads the course's own config, which says the same).
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
