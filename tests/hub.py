@@ -152,6 +152,7 @@ class TestHub:
 
     def stop(self) -> list[int]:
         """Stop everything started; return the pids that had to be killed afterwards."""
+        proxy = _proxy_pid(self.root / "state" / "proxy.pid")  # in a session of its own
         if self._server is not None and self._server.poll() is None:
             os.killpg(self._server.pid, signal.SIGTERM)
             try:
@@ -162,6 +163,8 @@ class TestHub:
         leftovers = [pid for name in self._created for pid in _processes_of(name)]
         if self._server is not None:  # the proxy and anything else of make hub's group
             leftovers += [pid for pid in _group(self._server.pid) if pid not in leftovers]
+        if proxy is not None and _proxy_pid(self.root / "state" / "proxy.pid") == proxy:
+            leftovers.append(proxy)
         for pid in leftovers:
             os.kill(pid, signal.SIGKILL)
         time.sleep(0.5 if leftovers else 0)
@@ -183,6 +186,16 @@ def _exists(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _proxy_pid(pid_file: Path) -> int | None:
+    """The pid in the hub's proxy pid file, if that process runs configurable-http-proxy."""
+    try:
+        pid = int(pid_file.read_text())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"configurable-http-proxy" in command else None
 
 
 def _group(pgid: int) -> list[int]:
@@ -220,4 +233,5 @@ if __name__ == "__main__":  # by hand: python tests/hub.py COURSE [--full] (Ctrl
     try:
         signal.pause()
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not stop the cleanup
         print("stopped; killed afterwards:", hub.stop())
