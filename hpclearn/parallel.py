@@ -27,17 +27,33 @@ class Network:
     memory with the sender), adds its size to `bytes_sent[source]` and records
     `(source, destination, bytes)` in `log`.
 
-    >>> net = parallel.Network(4)
+    With `latency` (α, seconds per message) and `bandwidth` (β, bytes per second of one link),
+    each message also occupies its sender's link for α + bytes/β, added to
+    `seconds_sent[source]` (the α–β model). When every worker sends in every step, as in a ring,
+    nobody waits for anybody and the busiest link's total, `max_seconds_per_worker`, is the
+    operation's time; an algorithm in which workers wait for one another (a tree, or gathering
+    at one worker) takes longer than that total.
+
+    >>> net = parallel.Network(4, latency=1e-6, bandwidth=1e9)
     >>> received = net.send(0, 1, np.ones(256, np.float32))
-    >>> net.bytes_sent
-    [1024, 0, 0, 0]
+    >>> net.bytes_sent, net.seconds_sent
+    ([1024, 0, 0, 0], [2.024e-06, 0.0, 0.0, 0.0])
     """
 
-    def __init__(self, num_workers: int) -> None:
+    def __init__(
+        self, num_workers: int, *, latency: float = 0.0, bandwidth: float = float("inf")
+    ) -> None:
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
             raise ValueError(f"num_workers must be a whole number ≥ 1; got {num_workers!r}.")
+        if not _is_number(latency) or not latency >= 0:
+            raise ValueError(f"latency must be a number of seconds ≥ 0; got {latency!r}.")
+        if not _is_number(bandwidth) or not bandwidth > 0:
+            raise ValueError(f"bandwidth must be bytes per second, > 0; got {bandwidth!r}.")
         self.num_workers = num_workers
+        self.latency = float(latency)
+        self.bandwidth = float(bandwidth)
         self.bytes_sent = [0] * num_workers
+        self.seconds_sent = [0.0] * num_workers
         self.log: list[tuple[int, int, int]] = []
 
     def send(self, source: int, destination: int, array: np.ndarray) -> np.ndarray:
@@ -54,6 +70,7 @@ class Network:
             )
         received = np.array(array, copy=True)
         self.bytes_sent[source] += received.nbytes
+        self.seconds_sent[source] += self.latency + received.nbytes / self.bandwidth
         self.log.append((int(source), int(destination), received.nbytes))
         return received
 
@@ -71,6 +88,15 @@ class Network:
     def max_bytes_per_worker(self) -> int:
         """Bytes sent by the busiest worker: with links of equal speed, it sets the time."""
         return max(self.bytes_sent)
+
+    @property
+    def max_seconds_per_worker(self) -> float:
+        """Seconds the busiest worker's link spent sending (α per message + bytes/β)."""
+        return max(self.seconds_sent)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
 
 
 PHASES = ("forward", "backward")

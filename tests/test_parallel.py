@@ -176,3 +176,37 @@ def test_in_flight_counts_a_micro_batch_until_its_backward_ends():
     assert timeline.in_flight(0) == 1
     with pytest.raises(ValueError, match="stage must be"):
         timeline.in_flight(1)
+
+
+def test_each_message_costs_latency_plus_bytes_over_bandwidth_on_its_senders_link():
+    net = parallel.Network(3, latency=1e-6, bandwidth=1e9)
+    net.send(0, 1, np.ones(250, np.float32))  # 1000 bytes
+    net.send(0, 2, np.ones(250, np.float32))
+    net.send(2, 0, np.ones(500, np.float32))  # 2000 bytes
+    assert net.seconds_sent == pytest.approx([2 * (1e-6 + 1e-6), 0.0, 1e-6 + 2e-6])
+    assert net.max_seconds_per_worker == pytest.approx(4e-6)
+
+
+def test_a_ring_step_schedule_costs_what_the_alpha_beta_model_predicts():
+    # N workers each send 2(N−1) chunks of S/N bytes to their neighbour: 2(N−1)(α + S/(Nβ)).
+    n, size, alpha, beta = 4, 4096, 2e-6, 1e8
+    net = parallel.Network(n, latency=alpha, bandwidth=beta)
+    chunk = np.zeros(size // n // 4, np.float32)
+    for _ in range(2 * (n - 1)):
+        for worker in range(n):
+            net.send(worker, (worker + 1) % n, chunk)
+    assert net.max_seconds_per_worker == pytest.approx(2 * (n - 1) * (alpha + size / (n * beta)))
+
+
+def test_without_latency_and_bandwidth_a_network_counts_no_time():
+    net = parallel.Network(2)
+    net.send(0, 1, np.ones(10))
+    assert net.seconds_sent == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("latency", "bandwidth"), [(-1e-6, 1e9), (0.0, 0), (0.0, -5.0), ("1", 1e9), (True, 1e9)]
+)
+def test_network_rejects_negative_latency_and_non_positive_bandwidth(latency, bandwidth):
+    with pytest.raises(ValueError, match=r"latency|bandwidth"):
+        parallel.Network(2, latency=latency, bandwidth=bandwidth)
