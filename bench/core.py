@@ -39,6 +39,7 @@ class Sizes:
     sparsities: tuple[float, ...]
     replicas: tuple[int, ...]
     distill_seeds: int
+    pruning_seeds: int
     distill_epochs: int
     workers: bool
     notebooks: tuple[Path, ...]
@@ -56,9 +57,10 @@ SIZES = {
         parallel_steps=6,
         model_width=1024,
         train_epochs=15,
-        sparsities=(0.5, 0.8, 0.9),
+        sparsities=(0.5, 0.8, 0.9, 0.95),
         replicas=(1, 2, 4),
         distill_seeds=5,
+        pruning_seeds=3,
         distill_epochs=120,
         workers=True,
         notebooks=tuple(sorted(COURSE.glob("[0-9]*/[0-9]*.ipynb"))),
@@ -77,6 +79,7 @@ SIZES = {
         sparsities=(0.8,),
         replicas=(1, 2),
         distill_seeds=1,
+        pruning_seeds=1,
         distill_epochs=2,
         workers=False,
         notebooks=(ROOT / "tests" / "fixtures" / "course" / "source" / "toy" / "toy.ipynb",),
