@@ -146,6 +146,18 @@ def _errors(cell) -> str:
     return ""
 
 
+# Cells the harness runs in the kernel around each variant. A variant must be graded in the
+# namespace a fresh run would have at its answer cell: without what the previous variant bound
+# (a variant that fails to define its function must not be graded on the last one's), and with
+# every name an earlier cell bound as that cell left it.
+_SNAPSHOT = "_hpclearn_names = dict(globals())"
+_RESTORE = """import re as _re
+for _name in [n for n in globals() if n not in _hpclearn_names
+              and not _re.fullmatch(r"_+|_i+\\d*|_\\d+", n)]:
+    del globals()[_name]
+globals().update(_hpclearn_names)"""
+
+
 def grade(
     assignment: str, answers: dict[str, dict[str, tuple[str, str]]], *, source: Path = SOURCE
 ) -> list[Result]:
@@ -193,12 +205,15 @@ def grade(
                 index += 1
                 continue
             following = range(ex.answer + 1, ex.last + 1)
+            client.execute_cell(nbformat.v4.new_code_cell(_SNAPSHOT), ex.answer)
             for name, (kind, source) in answers.get(ex.grade_id, {}).items():
+                client.execute_cell(nbformat.v4.new_code_cell(_RESTORE), ex.answer)
                 cells = [(ex.answer, _copy(cells_of_source[ex.answer], source))]
                 cells += [(i, _copy(cells_of_source[i])) for i in following]
                 result = Result(assignment, ex.grade_id, kind, name, max_points=ex.points)
                 run(cells, result, ex)
                 results.append(result)
+            client.execute_cell(nbformat.v4.new_code_cell(_RESTORE), ex.answer)
             solution = Result(assignment, ex.grade_id, "solution", "the source's answer")
             solution.max_points = ex.points
             run([(i, cells_of_source[i]) for i in range(ex.answer, ex.last + 1)], solution, ex)
