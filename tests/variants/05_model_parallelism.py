@@ -65,6 +65,20 @@ def column_parallel_dense(x, kernel, bias, devices):
             out.append(tf.einsum("bi,io->bo", x, block) + bias[start:start + step])
     return tf.concat(out, axis=1)""",
     },
+    "row_parallel_layouts": {
+        "Layout's helpers for the inner and the outer axis": """\
+def row_parallel_layouts(mesh):
+    name = mesh.dim_names[0]
+    x_layout = dtensor.Layout.inner_sharded(mesh, name, rank=2)
+    kernel_layout = dtensor.Layout.batch_sharded(mesh, name, rank=2)
+    return x_layout, kernel_layout""",
+        "sharding specs as lists": """\
+def row_parallel_layouts(mesh):
+    (axis,) = mesh.dim_names
+    specs_x = ["unsharded", axis]
+    specs_kernel = [axis, "unsharded"]
+    return (dtensor.Layout(specs_x, mesh), dtensor.Layout(specs_kernel, mesh))""",
+    },
     "choose_scheme": {
         "memory compared directly, integer ceiling": """\
 def choose_scheme(num_params, device_memory_gb, num_devices, global_batch, devices_per_host=8):
@@ -173,6 +187,25 @@ def column_parallel_dense(x, kernel, bias, devices):
         with tf.device(device):
             blocks.append(x @ k + b)
     return tf.concat(blocks, axis=1)""",
+    },
+    "row_parallel_layouts": {
+        "the column-parallel layouts": """\
+def row_parallel_layouts(mesh):
+    name = mesh.dim_names[0]
+    return (dtensor.Layout.replicated(mesh, rank=2),
+            dtensor.Layout([dtensor.UNSHARDED, name], mesh))""",
+        "input and kernel swapped": """\
+def row_parallel_layouts(mesh):
+    name = mesh.dim_names[0]
+    return (dtensor.Layout([name, dtensor.UNSHARDED], mesh),
+            dtensor.Layout([dtensor.UNSHARDED, name], mesh))""",
+        "everything replicated: right product, nothing sharded": """\
+def row_parallel_layouts(mesh):
+    return dtensor.Layout.replicated(mesh, rank=2), dtensor.Layout.replicated(mesh, rank=2)""",
+        "the mesh dimension's name hard-coded": """\
+def row_parallel_layouts(mesh):
+    return (dtensor.Layout([dtensor.UNSHARDED, "model"], mesh),
+            dtensor.Layout(["model", dtensor.UNSHARDED], mesh))""",
     },
     "choose_scheme": {
         "model parallelism whenever the state does not fit one device": """\
