@@ -339,6 +339,18 @@ def mfu(flops_per_step, step_seconds, peak_flops):
     if min(flops_per_step, step_seconds, peak_flops) <= 0:
         raise ValueError("invalid")
     return flops_per_step * step_seconds / peak_flops""",
+        "skips the first layer's input gradient, as Keras does": """def mlp_training_flops(widths, batch):
+    widths = list(widths)
+    if len(widths) < 2 or min(widths) < 1 or batch < 1:
+        raise ValueError("invalid")
+    total = 6 * batch * sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+    return total - 2 * batch * widths[0] * widths[1]
+
+
+def mfu(flops_per_step, step_seconds, peak_flops):
+    if min(flops_per_step, step_seconds, peak_flops) <= 0:
+        raise ValueError("invalid")
+    return flops_per_step / step_seconds / peak_flops""",
         "no validation in mfu": """def mlp_training_flops(widths, batch):
     if len(widths) < 2 or min(widths) < 1 or batch < 1:
         raise ValueError("invalid")
