@@ -248,6 +248,24 @@ WRONG = {
         m *= 2
     return None"""
         ),
+        "a float device count accepted (8.0 plans like 8)": (
+            """def plan_training(num_params, num_devices, device_memory_gb, activation_gb):
+    if num_devices < 1 or num_devices != int(num_devices):
+        raise ValueError("num_devices must be a whole number >= 1")
+    if not (num_params > 0 and device_memory_gb > 0 and activation_gb >= 0):
+        raise ValueError("arguments")
+    n = int(num_devices)
+    m = 1
+    while m <= n and n % m == 0:
+        for r in (False, True):
+            for k in (1, 2, 4, 8, 16):
+                act = activation_gb * 1e9 / (m * k) / (8 if r else 1)
+                for z in range(4):
+                    if state_bytes(num_params / m, z, n // m) + act <= device_memory_gb * 1e9:
+                        return m, z, r, k
+        m *= 2
+    raise ValueError("no plan fits")"""
+        ),
         "recomputation keeps a quarter of the activations": (
             """def plan_training(num_params, num_devices, device_memory_gb, activation_gb):
     if isinstance(num_devices, bool) or not isinstance(num_devices, int) or num_devices < 1:
