@@ -103,7 +103,7 @@ def train_resumable(state, step_fn, total_steps, directory, every, is_chief):
         state.restore(latest)
     target = directory if is_chief else tempfile.mkdtemp(prefix="scratch-")
     manager = tf.train.CheckpointManager(state, target, max_to_keep=3)
-    start = int(state.step)
+    start = int(state.step.numpy())
     for i in range(start, total_steps):
         step_fn(i)
         state.step.assign(i + 1)
