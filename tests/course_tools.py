@@ -22,6 +22,20 @@ NBGRADER = Path(sys.executable).parent / "nbgrader"
 # A tiny assignment ("toy": three autograded exercises and a written question, NumPy only) for
 # the tests that exercise nbgrader's machinery rather than the course's notebooks.
 FIXTURE = ROOT / "tests" / "fixtures" / "course"
+# Debian's Chromium, which the browser tests drive through Playwright (no downloaded browser).
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# Without the networking flags Chromium keeps calling Google's services, which a closed network
+# refuses.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def assignments() -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import course_tools as ct
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = ct.CHROMIUM
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 

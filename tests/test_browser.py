@@ -24,19 +24,8 @@ from playwright.sync_api import expect, sync_playwright
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-# Without the networking flags Chromium keeps calling Google's services, which a closed network
-# refuses; a fresh profile (user_data_dir) keeps every run alike.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM, CHROMIUM_FLAGS = ct.CHROMIUM, ct.CHROMIUM_FLAGS
+# A fresh profile (user_data_dir) keeps every run alike.
 COURSE_NOTEBOOK = ct.assignments()[0]
 # A loaded CI machine renders slowly: wait up to 60 s for what a test expects to see.
 expect.set_options(timeout=60_000)

@@ -29,16 +29,6 @@ from hub import CHROMIUM, SKIP_REASON, TestHub
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(SKIP_REASON), reason=SKIP_REASON)]
 
 ARTIFACTS = ct.ROOT / "tests" / "artifacts" / "hub"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WRITTEN = "Zero numbers summed is 0 and their count is 0: 0/0 has no value."
 HAND_SCORE = 1.5  # of the written answer's 2 points
 AUTO_POINTS = 1 + 2 + 3  # squares, mean, clip: the toy's autograded tests
@@ -76,7 +66,7 @@ def browser(hub):
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+            executable_path=str(CHROMIUM), headless=True, args=ct.CHROMIUM_FLAGS
         )
         try:
             yield chromium
