@@ -78,12 +78,12 @@ grades: setup
 	cd $(COURSE) && $(BIN)/nbgrader export --to grades.csv
 
 lint: setup
-	$(BIN)/ruff check hpclearn bench tests course/source
-	$(BIN)/ruff format --check hpclearn bench tests
+	$(BIN)/ruff check hpclearn hpcterm bench tests course/source
+	$(BIN)/ruff format --check hpclearn hpcterm bench tests
 
 format: setup
-	$(BIN)/ruff format hpclearn bench tests
-	$(BIN)/ruff check --fix hpclearn bench tests
+	$(BIN)/ruff format hpclearn hpcterm bench tests
+	$(BIN)/ruff check --fix hpclearn hpcterm bench tests
 
 clean:
 	cd $(COURSE) && rm -rf release submitted autograded feedback downloaded gradebook.db grades.csv
