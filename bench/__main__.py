@@ -3,6 +3,12 @@
 Writes `report.md`, `results.json` and PNG plots to `bench/results/<machine>/` (or `--out`).
 `--size smoke` runs every part at toy sizes in seconds: the test suite uses it to check the
 harness, not the machine.
+
+A run of every part replaces the report in its folder. A partial run (`--only`) merges into it:
+the parts it ran replace the same parts of the report, every other part's figures stay, each
+section says when it was measured, and the targets are checked on the merged figures. A run
+never mixes sizes in one folder (a `smoke` run into a `full` report's folder stops with an
+error instead).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import re
 import sys
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import matplotlib
@@ -50,15 +57,38 @@ class Target:
 TARGETS = [
     Target("tf.data optimised ≥ 3× naive", "tfdata.speedup", True, 3.0),
     Target(
-        "pruning at 80 % sparsity: ≤ 1 point accuracy lost",
+        "pruning at 80 % sparsity: ≤ 3 points accuracy lost (mean over the seeds)",
         "pruning.accuracy_change_80",
         True,
-        -1.0,
+        -3.0,
+    ),
+    Target(
+        "pruning at 95 % sparsity, uniform per layer: ≥ 5 points lost (the task shows a bad "
+        "setting)",
+        "pruning.accuracy_change_95",
+        False,
+        -5.0,
     ),
     Target("pruning at 80 % sparsity: gzip size ≥ 3× smaller", "pruning.gzip_ratio_80", True, 3.0),
     Target("int8 model ≥ 3.5× smaller than float32", "quantization.size_ratio", True, 3.5),
-    Target("int8 model: ≤ 1 point accuracy lost", "quantization.accuracy_change", True, -1.0),
-    Target("distilled student closes ≥ 50 % of the gap", "distillation.gap_closed", True, 50.0),
+    Target(
+        "int8 model: ≤ 1 point accuracy lost (mean over the seeds)",
+        "quantization.accuracy_lost",
+        False,
+        1.0,
+    ),
+    Target(
+        "distilled student ≥ 3 points above scratch, on every seed",
+        "distillation.gain_min",
+        True,
+        3.0,
+    ),
+    Target(
+        "distilled student ≥ 3 points above label smoothing, on every seed",
+        "distillation.over_smoothing_min",
+        True,
+        3.0,
+    ),
     Target("TensorFlow float32 matmul ≥ 70 % of NumPy/BLAS", "matmul.tf_vs_blas", True, 0.70),
     Target("whole course ≤ 10 min", "notebook.total", False, 600.0),
 ]
@@ -108,26 +138,27 @@ def _format(figure: suite.Figure | None) -> str:
     digits = 3 if abs(figure.value) < 10 else 0
     text = f"{figure.value:.{digits}g}" if digits else f"{figure.value:.0f}"
     if figure.repeats > 1:
-        text += f" ± {figure.spread:.2g}"
+        text += f" ± {figure.spread:.2g}" + (" (SE)" if figure.spread_of == "SE" else "")
     return f"{text} {figure.unit}"
 
 
 def draw(sections: list[suite.Section], figures: dict[str, suite.Figure], out: Path) -> list[str]:
     """The report's plots, as PNG files in `out`; returns their names."""
     drawn = []
-    peak = max(figures[k].value for k in ("matmul.numpy_fp32", "matmul.tf_fp32"))
-    n = int(re.search(r"n=(\d+)", figures["matmul.tf_fp32"].label).group(1))
-    ax = plots.roofline(
-        peak,
-        figures["memory.bandwidth"].value,
-        {
-            f"TensorFlow float32 matmul n={n}": (n / 6, figures["matmul.tf_fp32"].value),
-            f"TensorFlow bfloat16 matmul n={n}": (n / 3, figures["matmul.tf_bf16"].value),
-            f"NumPy float32 matmul n={n}": (n / 6, figures["matmul.numpy_fp32"].value),
-        },
-    )
-    ax.set_title("roofline of this machine, with the measured matrix products")
-    drawn.append(_save(ax.figure, out / "roofline.png"))
+    if "matmul.tf_fp32" in figures:
+        peak = max(figures[k].value for k in ("matmul.numpy_fp32", "matmul.tf_fp32"))
+        n = int(re.search(r"n=(\d+)", figures["matmul.tf_fp32"].label).group(1))
+        ax = plots.roofline(
+            peak,
+            figures["memory.bandwidth"].value,
+            {
+                f"TensorFlow float32 matmul n={n}": (n / 6, figures["matmul.tf_fp32"].value),
+                f"TensorFlow bfloat16 matmul n={n}": (n / 3, figures["matmul.tf_bf16"].value),
+                f"NumPy float32 matmul n={n}": (n / 6, figures["matmul.numpy_fp32"].value),
+            },
+        )
+        ax.set_title("roofline of this machine, with the measured matrix products")
+        drawn.append(_save(ax.figure, out / "roofline.png"))
     for section in sections:
         if section.plot and section.title.startswith("Data parallelism"):
             fig, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
@@ -163,11 +194,18 @@ def _save(fig: plt.Figure, path: Path) -> str:
 def report(
     description: dict,
     size: str,
-    seconds: float,
     sections: list[suite.Section],
     target_rows: list[dict],
     images: list[str],
 ) -> str:
+    seconds = sum(section.seconds for section in sections)
+    runs = sorted({section.measured_at for section in sections})
+    when = (
+        f"measured in one run ({runs[0]}), {seconds / 60:.1f} min in all"
+        if len(runs) == 1
+        else f"measured in {len(runs)} runs ({runs[0]} to {runs[-1]}; each section says "
+        f"when), {seconds / 60:.1f} min of measuring in all"
+    )
     lines = [
         "# hpclearn benchmark report",
         "",
@@ -177,13 +215,18 @@ def report(
         f"CPU extensions: {', '.join(description['cpu_flags']) or 'none of interest'}.  ",
         f"Python {description['python']}, TensorFlow {description['tensorflow']}, "
         f"Keras {description['keras']}; BLAS: {'; '.join(description['blas'])}.  ",
-        f"Size `{size}`, {seconds / 60:.1f} min in all. Each figure is the median of its "
-        "repeats ± the interquartile range; ratios are medians of per-round ratios of "
-        "alternatives timed in turns.",
+        f"Size `{size}`, {when}. Each timed figure is the median of its repeats ± the "
+        "interquartile range; ratios are medians of per-round ratios of alternatives timed in "
+        "turns. Figures over training seeds are the mean ± its standard error, marked (SE).",
         "",
     ]
     for section in sections:
-        lines += [f"## {section.title}", ""]
+        lines += [
+            f"## {section.title}",
+            "",
+            f"Part `{section.part}`, measured {section.measured_at} in {section.seconds:.0f} s.",
+            "",
+        ]
         if section.figures:
             lines.append(
                 bench.table(
@@ -198,6 +241,41 @@ def report(
     lines += [f"![{name}]({name})" for name in images] + [""]
     lines += ["## Targets", "", bench.table(target_rows), ""]
     return "\n".join(lines)
+
+
+def earlier_sections(
+    out: Path, size: str, description: dict, *, partial: bool
+) -> list[suite.Section]:
+    """The sections of the report in `out` that a partial run keeps (none for a whole run).
+
+    Raises ValueError if `out` holds a report of another size (a run never mixes sizes in one
+    report), or, for a partial run, one from another machine or whose sections do not name
+    their parts (the format before partial runs merged).
+    """
+    earlier = out / "results.json"
+    if not earlier.exists():
+        return []
+    saved = json.loads(earlier.read_text())
+    if saved.get("size") != size:
+        raise ValueError(
+            f"{out} holds a `{saved.get('size')}` report; this `{size}` run would mix sizes in "
+            "it. Pass --out <another folder>."
+        )
+    if not partial:
+        return []
+    if machine_name(saved["machine"]) != machine_name(description):
+        raise ValueError(
+            f"{out} holds a report from {machine_name(saved['machine'])}, not this machine "
+            f"({machine_name(description)}): a partial run would mix machines in it. Pass "
+            "--out <another folder>."
+        )
+    kept = [suite.Section.from_json(section) for section in saved["sections"]]
+    if not all(section.part for section in kept):
+        raise ValueError(
+            f"{earlier} predates partial runs (its sections do not name their parts): run the "
+            "whole suite once (make bench), or pass --out <another folder>."
+        )
+    return kept
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,28 +298,40 @@ def main(argv: list[str] | None = None) -> int:
         for name, run in suite.SUITE
         if not args.only or any(word in name for word in args.only)
     ]
-    sections, started = [], time.perf_counter()
+    if not parts:
+        parser.exit(
+            2,
+            f"no part's name contains any of {args.only}; the parts are: "
+            f"{', '.join(name for name, _ in suite.SUITE)}.\n",
+        )
+    try:
+        kept = earlier_sections(out, args.size, description, partial=bool(args.only))
+    except ValueError as error:
+        parser.exit(2, f"{error}\n")
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    measured = []
     for i, (name, run) in enumerate(parts, 1):
         print(f"[{i}/{len(parts)}] {name} ...", end=" ", flush=True)
         start = time.perf_counter()
-        sections.append(run(sizes))
-        print(f"{time.perf_counter() - start:.1f} s", flush=True)
-    seconds = time.perf_counter() - started
+        section = run(sizes)
+        section.part, section.measured_at = name, started
+        section.seconds = time.perf_counter() - start
+        measured.append(section)
+        print(f"{section.seconds:.1f} s", flush=True)
+    sections = suite.merge([name for name, _ in suite.SUITE], kept, measured)
     figures = {f.key: f for section in sections for f in section.figures}
     bad = [key for key, f in figures.items() if not math.isfinite(f.value)]
     if bad:
         raise RuntimeError(f"these figures are not finite numbers: {bad}")
     target_rows = targets(figures)
-    images = draw(sections, figures, out) if "matmul.tf_fp32" in figures else []
-    (out / "report.md").write_text(
-        report(description, args.size, seconds, sections, target_rows, images)
-    )
+    images = draw(sections, figures, out)
+    (out / "report.md").write_text(report(description, args.size, sections, target_rows, images))
     (out / "results.json").write_text(
         json.dumps(
             {
                 "machine": description,
                 "size": args.size,
-                "seconds": seconds,
+                "seconds": sum(section.seconds for section in sections),
                 "sections": [s.to_json() for s in sections],
                 "figures": {k: asdict(f) for k, f in figures.items()},
                 "targets": target_rows,
@@ -249,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
             indent=2,
         )
     )
+    still = [s.part for s in kept if s.part not in {m.part for m in measured}]
+    if still:
+        print(f"merged into the earlier report; kept from earlier runs: {', '.join(still)}")
     print(f"report: {out / 'report.md'}")
     for row in target_rows:
         print(f"  {row['result']:<12} {row['target']}: {row['measured']}")

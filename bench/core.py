@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hpclearn import bench
-from hpclearn._tf import keras
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "course" / "source"
@@ -38,9 +37,8 @@ class Sizes:
     train_epochs: int
     sparsities: tuple[float, ...]
     replicas: tuple[int, ...]
-    distill_seeds: int
-    pruning_seeds: int
-    distill_epochs: int
+    seeds: int  # seeds of the compression parts (pruning, quantization, distillation)
+    distill_steps: int
     workers: bool
     notebooks: tuple[Path, ...]
 
@@ -59,9 +57,8 @@ SIZES = {
         train_epochs=15,
         sparsities=(0.5, 0.8, 0.9, 0.95),
         replicas=(1, 2, 4),
-        distill_seeds=5,
-        pruning_seeds=3,
-        distill_epochs=120,
+        seeds=3,
+        distill_steps=480,
         workers=True,
         notebooks=tuple(sorted(COURSE.glob("[0-9]*/[0-9]*.ipynb"))),
     ),
@@ -76,11 +73,10 @@ SIZES = {
         parallel_steps=2,
         model_width=64,
         train_epochs=1,
-        sparsities=(0.8,),
+        sparsities=(0.8, 0.95),
         replicas=(1, 2),
-        distill_seeds=1,
-        pruning_seeds=1,
-        distill_epochs=2,
+        seeds=1,
+        distill_steps=20,
         workers=False,
         notebooks=(ROOT / "tests" / "fixtures" / "course" / "source" / "toy" / "toy.ipynb",),
     ),
@@ -89,7 +85,9 @@ SIZES = {
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured quantity: `value` is the median over `repeats`, `spread` the IQR."""
+    """One measured quantity. Timings: `value` is the median over `repeats` and `spread` the
+    interquartile range (`spread_of="IQR"`). Figures over training seeds: `value` is the mean
+    over `repeats` seeds and `spread` its standard error (`spread_of="SE"`)."""
 
     key: str
     label: str
@@ -97,14 +95,21 @@ class Figure:
     unit: str
     spread: float = 0.0
     repeats: int = 1
+    spread_of: str = "IQR"
 
 
 @dataclass
 class Section:
+    """One part's figures. `part`, `measured_at` (UTC) and `seconds` are set by the run that
+    measured it, so a report merged from several runs says where each section comes from."""
+
     title: str
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     plot: dict = field(default_factory=dict)  # what the report draws, as plain data
+    part: str = ""
+    measured_at: str = ""
+    seconds: float = 0.0
 
     def add(self, *figures: Figure) -> None:
         self.figures.extend(figures)
@@ -114,7 +119,39 @@ class Section:
             "title": self.title,
             "figures": [asdict(f) for f in self.figures],
             "notes": self.notes,
+            "plot": [[x, y] for x, y in self.plot.items()],
+            "part": self.part,
+            "measured_at": self.measured_at,
+            "seconds": self.seconds,
         }
+
+    @classmethod
+    def from_json(cls, saved: dict) -> Section:
+        """The section as `to_json` wrote it (a report's earlier parts, kept by a partial run)."""
+        return cls(
+            saved["title"],
+            [Figure(**f) for f in saved["figures"]],
+            list(saved["notes"]),
+            {x: y for x, y in saved.get("plot", [])},
+            saved.get("part", ""),
+            saved.get("measured_at", ""),
+            saved.get("seconds", 0.0),
+        )
+
+
+def merge(order: list[str], kept: list[Section], measured: list[Section]) -> list[Section]:
+    """A report's sections after a partial run: the parts just `measured` replace the same parts
+    of the earlier report (`kept`), every other earlier part stays as it was, in suite `order`.
+
+    >>> earlier = [Section("A", part="a"), Section("B", part="b")]
+    >>> [s.title for s in merge(["a", "b"], earlier, [Section("A2", part="a")])]
+    ['A2', 'B']
+    """
+    unnamed = [s.title for s in [*kept, *measured] if s.part not in order]
+    if unnamed:
+        raise ValueError(f"sections without a known part cannot be merged: {unnamed}")
+    by_part = {s.part: s for s in kept} | {s.part: s for s in measured}
+    return [by_part[name] for name in order if name in by_part]
 
 
 def _iqr(values: Sequence[float]) -> float:
@@ -122,6 +159,13 @@ def _iqr(values: Sequence[float]) -> float:
         return 0.0
     q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
     return q3 - q1
+
+
+def over_seeds(key: str, label: str, values: Sequence[float], unit: str) -> Figure:
+    """Mean ± standard error of a quantity measured once per training seed (SE 0 for one seed)."""
+    mean = statistics.fmean(values)
+    se = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0
+    return Figure(key, label, mean, unit, se, len(values), spread_of="SE")
 
 
 def rate(key: str, label: str, work: float, timing: bench.Timing, unit: str) -> Figure:
@@ -149,21 +193,3 @@ def blas_libraries() -> list[str]:
         for lib in bench.blas_info()
         if lib["version"]  # OpenMP runtimes report no version: not a BLAS
     ]
-
-
-def digits_mlp(hidden: int = 256) -> keras.Model:
-    """A 64-hidden-hidden-10 MLP for sklearn's 8 × 8 digits, compiled (the quantization part's)."""
-    model = keras.Sequential(
-        [
-            keras.Input((64,)),
-            keras.layers.Dense(hidden, activation="relu"),
-            keras.layers.Dense(hidden, activation="relu"),
-            keras.layers.Dense(10),
-        ]
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        metrics=["accuracy"],
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
-    return model

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.core import SIZES, Figure, Section, Sizes, blas_libraries
+from bench.core import SIZES, Figure, Section, Sizes, blas_libraries, merge
 from bench.parts import (
     data_parallel,
     distillation,
@@ -24,7 +24,7 @@ from bench.parts import (
 from hpclearn import devices
 from hpclearn._tf import silenced_stderr, tf
 
-__all__ = ["SIZES", "SUITE", "Figure", "Section", "Sizes", "blas_libraries", "prepare"]
+__all__ = ["SIZES", "SUITE", "Figure", "Section", "Sizes", "blas_libraries", "merge", "prepare"]
 
 SUITE: list[tuple[str, Callable[[Sizes], Section]]] = [
     ("matmul and bandwidth", matmul.matmul),

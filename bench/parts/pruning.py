@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import statistics
-
 import numpy as np
 
-from bench.core import Figure, Section, Sizes, _iqr
+from bench.core import Section, Sizes, over_seeds
 from hpclearn import data, pruning
 from hpclearn._tf import keras
 
@@ -59,7 +57,7 @@ def pruning_at(sizes: Sizes) -> Section:
         return 100 * float(np.mean(np.argmax(logits, axis=1) == split.y_test))
 
     dense_weights, dense_accuracy, dense_gzip = [], [], []
-    for seed in range(sizes.pruning_seeds):
+    for seed in range(sizes.seeds):
         keras.utils.set_random_seed(seed)
         dense = _mnist_mlp()
         dense.fit(split.x_train, split.y_train, epochs=epochs, batch_size=BATCH, verbose=0)
@@ -68,13 +66,10 @@ def pruning_at(sizes: Sizes) -> Section:
         dense_gzip.append(pruning.gzip_size(dense))
     dense_bytes = 4 * dense.count_params()
 
-    def over_seeds(key: str, label: str, values: list[float], unit: str) -> Figure:
-        return Figure(key, label, statistics.median(values), unit, _iqr(values), len(values))
-
     section.add(
         over_seeds("pruning.dense_accuracy", "dense model, test accuracy", dense_accuracy, "%")
     )
-    curve = {0.0: statistics.median(dense_accuracy)}
+    curve = {0.0: float(np.mean(dense_accuracy))}
     for target in sizes.sparsities:
         ramp = RAMP_EPOCHS * steps_per_epoch
 
@@ -99,7 +94,7 @@ def pruning_at(sizes: Sizes) -> Section:
             gzip_ratios.append(dense_gzip[seed] / pruning.gzip_size(model))
             bitmask_ratios.append(dense_bytes / _bitmask_bytes(model))
         percent = round(100 * target)
-        curve[target] = curve[0.0] + statistics.median(changes)
+        curve[target] = curve[0.0] + float(np.mean(changes))
         section.add(
             over_seeds(
                 f"pruning.accuracy_change_{percent}",
@@ -123,7 +118,8 @@ def pruning_at(sizes: Sizes) -> Section:
     section.plot = curve
     section.notes.append(
         f"data.mnist (4,000 training, 1,000 test digits; one test digit is 0.1 point); "
-        f"{sizes.pruning_seeds} seeds, each its own dense model; medians over seeds ± IQR. "
+        f"{sizes.seeds} seed(s), each its own dense model; mean ± standard error (SE) over the "
+        "seeds. "
         "An accuracy change is the pruned model's minus its own dense model's."
     )
     return section
