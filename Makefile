@@ -85,8 +85,31 @@ format: setup
 	$(BIN)/ruff format hpclearn hpcterm bench tests
 	$(BIN)/ruff check --fix hpclearn hpcterm bench tests
 
+# Deletes only what the commands make again in seconds (the released notebooks, feedback pages,
+# TA solutions, reports, grades.csv); never the gradebook, a submission or a download.
 clean:
-	cd $(COURSE) && rm -rf release submitted autograded feedback downloaded gradebook.db grades.csv
+	cd $(COURSE) && rm -rf release feedback solution reports grades.csv
+
+# The term's safety net. `make backup [TO=folder]`: an online copy of the gradebook and an archive
+# of submitted/, downloaded/ and autograded/, checksummed, into TO/<time>/ (default
+# $(COURSE)/backups). `make restore FROM=<backup> CONFIRM=yes` puts one back (the current state
+# is backed up first). `make clean-term CONFIRM=yes` backs up, then deletes the term's state too.
+.PHONY: backup restore clean-term stats
+backup: setup
+	$(BIN)/python -m hpcterm.backup create --course $(COURSE) $(if $(TO),--to $(TO))
+
+restore: setup
+	$(if $(FROM),,$(error usage: make restore FROM=<backup folder> CONFIRM=yes))
+	$(BIN)/python -m hpcterm.backup restore $(FROM) --course $(COURSE) $(if $(filter yes,$(CONFIRM)),--yes)
+
+clean-term: setup
+	$(BIN)/python -m hpcterm.backup clean-term --course $(COURSE) $(if $(filter yes,$(CONFIRM)),--yes)
+
+# `make stats A=<id>`: pass rate, mean and median of every graded cell and the score histogram,
+# from the gradebook: a table on screen, CSVs and a plot in $(COURSE)/reports/<id>/.
+stats: setup
+	$(if $(filter 1,$(words $(A))),,$(error usage: make stats A=<id>))
+	$(BIN)/python -m hpcterm.stats $(A) --course $(COURSE)
 
 # The student's path. `make student` builds (or brings up to date) a workspace of released
 # notebooks in $(WORKSPACE), made from $(COURSE)/source where there is one, else taken from
