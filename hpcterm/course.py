@@ -52,3 +52,19 @@ def nbgrader_command() -> str:
 def nbgrader(root: Path, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
     """Run `nbgrader <args>` in the course folder, as the Makefile does."""
     return subprocess.run([nbgrader_command(), *args], cwd=root, check=check, **kwargs)
+
+
+def command(main):
+    """Wrap a command's `main(argv=None)` so that a CourseError's message reaches stderr: Python
+    prints nothing for a SystemExit whose code is a number, and CourseError's is 2."""
+    import functools
+
+    @functools.wraps(main)
+    def run(argv=None):
+        try:
+            return main(argv)
+        except CourseError as error:
+            print(error.args[0], file=sys.stderr)
+            raise
+
+    return run
