@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,13 +14,16 @@ import sys
 import textwrap
 import time
 
+import course_tools as ct
+import multi_worker
+import nbformat
 import numpy as np
 import pytest
 from course_tools import COURSE
 
 from hpclearn import cluster
 
-TRAIN = COURSE / "source" / "04_multi_worker" / "train.py"
+TRAIN = multi_worker.TRAIN
 TRAIN_PS = COURSE / "source" / "04_multi_worker" / "train_ps.py"
 
 
@@ -354,8 +358,9 @@ def test_slurm_resolver_outside_slurm_says_what_to_do(monkeypatch):
 # --- real TensorFlow training across processes -------------------------------------------
 
 
-def _train(out, workers, *extra):
-    job = cluster.Cluster(TRAIN, workers=workers, args=["--out", out, "--epochs", "4", *extra])
+def _train(out, workers, *extra, answers):
+    args = ["--answers", answers, "--out", out, "--steps", "32", *extra]
+    job = cluster.Cluster(TRAIN, workers=workers, args=args)
     with job:
         return job, job.start().wait(timeout=180)
 
@@ -365,36 +370,58 @@ def _weights(folder):
         return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
 
 
+def _trained(folder, worker=0):
+    lines = (folder / f"steps-worker-{worker}.jsonl").read_text().splitlines()
+    return [s["step"] for s in map(json.loads, lines) if "loss" in s]
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory):
+    """train.py holds no answer: it runs the course's own, as it would run a student's."""
+    return multi_worker.answers_file(tmp_path_factory.mktemp("answers"))
+
+
 @pytest.mark.slow
-def test_two_workers_train_the_same_model_as_one_process(tmp_path):
-    _, one = _train(tmp_path / "one", 1)
-    job, two = _train(tmp_path / "two", 2)
+def test_two_workers_train_the_same_model_as_one_process(tmp_path, answers):
+    _, one = _train(tmp_path / "one", 1, answers=answers)
+    job, two = _train(tmp_path / "two", 2, answers=answers)
     assert all(r.ok for r in one + two), [r.log[-800:] for r in one + two]
     difference = max(
         float(np.abs(a - b).max())
         for a, b in zip(_weights(tmp_path / "one"), _weights(tmp_path / "two"), strict=True)
     )
     assert difference < 1e-5
+    assert _trained(tmp_path / "two", 1) == list(range(32))
     assert job.running() == []
 
 
 @pytest.mark.slow
-def test_a_killed_worker_resumes_from_the_last_epoch_and_loses_nothing(tmp_path):
-    _train(tmp_path / "clean", 2)
-    crashed_job, crashed = _train(tmp_path / "run", 2, "--crash-worker", "1", "--crash-epoch", "3")
+def test_a_killed_worker_resumes_from_the_last_checkpoint_and_loses_nothing(tmp_path, answers):
+    _train(tmp_path / "clean", 2, answers=answers)
+    run = tmp_path / "run"
+    crashed_job, crashed = _train(run, 2, "--die-at", "13", "--die-worker", "1", answers=answers)
     by_task = {r.task: r for r in crashed}
     assert by_task["worker:1"].returncode == -signal.SIGKILL
     assert not by_task["worker:0"].ok  # its peer vanished: the synchronous job fails as a whole
-    history = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").open()]
-    assert [h["epoch"] for h in history] == [1, 2]
-    _, resumed = _train(tmp_path / "run", 2)
-    assert all(r.ok for r in resumed)
-    assert "resumed from ckpt-32: 2 epochs already done" in resumed[0].log
-    history = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").open()]
-    assert [h["epoch"] for h in history] == [1, 2, 3, 4]  # no epoch lost, none done twice
-    for a, b in zip(_weights(tmp_path / "run"), _weights(tmp_path / "clean"), strict=True):
+    assert _trained(run) == list(range(13))
+    _, resumed = _train(run, 2, answers=answers)
+    assert all(r.ok for r in resumed), [r.log[-800:] for r in resumed]
+    assert "starting at step 12 of 32" in resumed[0].log  # the checkpoint after step 12 (every 4)
+    assert _trained(run) == [*range(13), *range(12, 32)]  # step 12 again, then to the end
+    for a, b in zip(_weights(run), _weights(tmp_path / "clean"), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
     assert crashed_job.running() == []
+
+
+def test_train_py_without_answers_says_what_to_do(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(TRAIN), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "training needs your train_resumable: pass --answers" in result.stderr
 
 
 @pytest.mark.slow
@@ -439,3 +466,35 @@ def test_keras_3_fit_works_under_multi_worker_mirrored_strategy(tmp_path):
         if not r.ok and "Attempt to convert a value (PerReplica" not in r.log:
             raise RuntimeError(f"{r.task} failed for another reason than the known bug:\n{r.log}")
     assert all(r.ok and "fit finished" in r.log for r in results), results[0].log[-600:]
+
+
+# Calls only an answer to one of 04's exercises makes: a released script that held one would
+# hand that answer out.
+ANSWER_CALLS = (".shard(", "input_pipeline_id", "latest_checkpoint", ".restore(", "mkdtemp(")
+
+
+def test_the_released_scripts_of_04_hold_no_answer(tmp_path):
+    """nbgrader releases every file of the assignment's folder with the notebook: train.py,
+    train_ps.py and train.sbatch must not show what the graded exercises ask students to write."""
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(COURSE / "nbgrader_config.py", course)
+    shutil.copytree(multi_worker.FOLDER, course / "source" / "04_multi_worker")
+    ct.nbgrader(course, "generate_assignment", "04_multi_worker", "--force", timeout=120)
+    released = course / "release" / "04_multi_worker"
+    scripts = sorted(p for p in released.iterdir() if p.is_file() and p.suffix != ".ipynb")
+    assert {p.name for p in scripts} >= {"train.py", "train_ps.py", "train.sbatch"}
+    notebook = nbformat.read(multi_worker.FOLDER / "04_multi_worker.ipynb", 4)
+    solutions = [
+        cell.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code"
+    ]
+    assert len(solutions) == 5
+    secret = {ln.strip() for s in solutions for ln in s.splitlines() if len(ln.strip()) > 12}
+    for script in scripts:
+        text = script.read_text()
+        lines = {ln.strip() for ln in text.splitlines()}
+        assert not secret & lines, f"{script.name} releases solution lines: {secret & lines}"
+        shown = [call for call in ANSWER_CALLS if call in text]
+        assert not shown, f"{script.name} releases what an answer calls: {shown}"
