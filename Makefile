@@ -55,13 +55,32 @@ notebooks: setup
 release: setup
 	cd $(COURSE) && for a in $(A); do $(BIN)/nbgrader generate_assignment "$$a" --force || exit 1; done
 
-# `make collect A=00_hardware FROM=hand-ins/`: one folder or archive per student in FROM, named
-# by the student id (FROM/alice/00_hardware.ipynb, FROM/bob.zip), into $(COURSE)/submitted.
+# `make collect A=<id> FROM=<download> [PLATFORM=folder|canvas|moodle] [COLLECT_ARGS=...]`: files
+# every hand-in of FROM (a folder or an archive) as $(COURSE)/submitted/<student>/<id>/, with its
+# timestamp; the download is kept in $(COURSE)/downloaded/<id>/raw/. FROM/alice/<id>.ipynb or
+# FROM/bob.zip by default; COLLECT_ARGS e.g. "--timestamps times.csv" (hpcterm.collect).
 collect: setup
-	$(if $(and $(FROM),$(filter 1,$(words $(A)))),,$(error usage: make collect A=<id> FROM=<folder>))
-	rm -rf $(COURSE)/downloaded/$(A) && mkdir -p $(COURSE)/downloaded/$(A) \
-		&& cp -R $(abspath $(FROM)) $(COURSE)/downloaded/$(A)/archive
-	cd $(COURSE) && $(BIN)/nbgrader zip_collect $(A) --force
+	$(if $(and $(FROM),$(filter 1,$(words $(A)))),,$(error usage: make collect A=<id> FROM=<folder> [PLATFORM=canvas|moodle]))
+	$(BIN)/python -m hpcterm.collect $(A) $(abspath $(FROM)) --platform $(or $(PLATFORM),folder) \
+		--course $(COURSE) $(COLLECT_ARGS)
+
+# `make roster FILE=students.csv`: add or update the students of a CSV (nbgrader's columns, or a
+# Canvas or Moodle export) in the gradebook; grading and exports then follow that list.
+.PHONY: roster due extend
+roster: setup
+	$(if $(FILE),,$(error usage: make roster FILE=<students.csv>))
+	$(BIN)/python -m hpcterm.roster import $(abspath $(FILE)) --course $(COURSE)
+
+# `make due A=<id> AT=2027-02-01T23:59 [ZONE=Europe/Berlin]` sets a due date (AT=none removes it);
+# `make extend A=<id> STUDENT=<id> HOURS=48` (or DAYS=2; 0 removes) gives one student more time.
+due: setup
+	$(if $(and $(AT),$(filter 1,$(words $(A)))),,$(error usage: make due A=<id> AT=<date>T<time> [ZONE=<zone>]))
+	$(BIN)/python -m hpcterm.calendar due $(A) $(AT) --tz $(or $(ZONE),UTC) --course $(COURSE)
+
+extend: setup
+	$(if $(and $(STUDENT),$(filter 1,$(words $(A))),$(or $(HOURS),$(DAYS))),,$(error usage: make extend A=<id> STUDENT=<id> HOURS=<h>|DAYS=<d>))
+	$(BIN)/python -m hpcterm.calendar extend $(A) $(STUDENT) --hours $(or $(HOURS),0) \
+		--days $(or $(DAYS),0) --course $(COURSE)
 
 # Autograde every collected submission, anew each time; grades entered by hand are kept.
 grade: setup
@@ -73,9 +92,12 @@ feedback: setup
 	cd $(COURSE) && for a in $(filter $(A),$(call found_in,autograded)); do \
 		$(BIN)/nbgrader generate_feedback "$$a" --force || exit 1; done
 
-# Every student's score on every assignment, from the gradebook into $(COURSE)/grades.csv.
+# Every enrolled student's score on every assignment (0 for no hand-in) into $(COURSE)/grades.csv
+# (nbgrader's columns) or, with PLATFORM=csv|canvas|moodle, $(COURSE)/grades-<platform>.csv for
+# that platform's import. Refuses while answers wait for a hand grade (hpcterm.export;
+# EXPORT_ARGS=--allow-pending exports them blank).
 grades: setup
-	cd $(COURSE) && $(BIN)/nbgrader export --to grades.csv
+	$(BIN)/python -m hpcterm.export --platform $(or $(PLATFORM),nbgrader) --course $(COURSE) $(EXPORT_ARGS)
 
 lint: setup
 	$(BIN)/ruff check hpclearn hpcterm bench tests course/source

@@ -1,13 +1,15 @@
 """nbgrader configuration for the hpclearn course (run nbgrader from this folder)."""
 
+import math
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.converters import Autograde
+from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import Execute, OverwriteCells
-from traitlets import Integer
+from traitlets import Float, Integer
 
 c = get_config()  # noqa: F821 -- nbgrader injects get_config
 
@@ -32,15 +34,38 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # Jupyter records for every executed cell.
 c.ClearOutput.remove_metadata_fields = {"collapsed", "scrolled", "execution"}
 
-# `make collect A=<id> FROM=<folder>`: the folder holds one sub-folder or archive per student,
-# named by the student id, with the notebook inside under its released name:
-#   FROM/alice/00_hardware.ipynb   or   FROM/bob.zip  (holding 00_hardware.ipynb)
-# `make collect` copies FROM to downloaded/<id>/archive; nbgrader extracts it to .../extracted,
-# where this pattern finds the student id and the notebook. Checkpoint copies are skipped.
+# Collecting: `make collect A=<id> FROM=<download> [PLATFORM=folder|canvas|moodle]` runs
+# `python -m hpcterm.collect`, which keeps the raw download in downloaded/<id>/raw/<time>/ and runs
+# `nbgrader zip_collect` on it with its own collector plugin (hpcterm.collect.PlatformCollector):
+# the presets, the student found through the roster, a timestamp.txt for every hand-in. The
+# pattern below serves a plain `nbgrader zip_collect <id>` only: FROM/alice/<id>.ipynb or
+# FROM/bob.zip copied to downloaded/<id>/archive, the student id being the folder's name.
 c.FileNameCollectorPlugin.named_regexp = (
-    r".*[/\\]extracted[/\\](?P<student_id>[A-Za-z0-9][A-Za-z0-9._-]*)[/\\]"
+    r".*[/\\]extracted[/\\](?P<student_id>[A-Za-z0-9][A-Za-z0-9._@+-]*)[/\\]"
     r"(?!.*\.ipynb_checkpoints)(?:.*[/\\])?(?P<file_id>[^/\\]+\.ipynb)$"
 )
+
+
+class LatePerStartedDay(LateSubmissionPlugin):
+    """The late policy: a hand-in after its due date (plus the student's extension, if any)
+    loses `percent_per_day` % of its score for every started day (24 h) late, at most
+    `max_percent` %. nbgrader applies it when it autogrades, from the hand-in's timestamp.txt, to
+    the notebook's score at that moment: grade again after hand grading (a regrade keeps hand
+    grades) for the penalty to cover the points given by hand."""
+
+    percent_per_day = Float(10.0, help="Percent of the score lost per started day late.").tag(
+        config=True
+    )
+    max_percent = Float(50.0, help="The most a late hand-in loses, in percent.").tag(config=True)
+
+    def late_submission_penalty(self, student_id, score, total_seconds_late):
+        if total_seconds_late <= 0:
+            return None
+        days = math.ceil(total_seconds_late / 86400)
+        return score * min(self.max_percent, self.percent_per_day * days) / 100
+
+
+c.AssignLatePenalties.plugin_class = LatePerStartedDay
 
 
 # Grading that holds against broken and hostile submissions. nbgrader 0.9.6 as shipped gives up
