@@ -13,7 +13,7 @@ A ?= $(ASSIGNMENTS)
 # Assignment ids that have work in $(COURSE)/<folder>/<student>/: grade and feedback skip the rest.
 found_in = $(sort $(notdir $(wildcard $(COURSE)/$(1)/*/*)))
 
-.PHONY: setup lab test test-fast check bench notebooks release collect grade feedback grades lint format clean hub
+.PHONY: setup lab test test-fast check bench notebooks release collect grade regrade feedback grades lint format clean hub
 
 setup: $(VENV)/.installed
 
@@ -82,10 +82,19 @@ extend: setup
 	$(BIN)/python -m hpcterm.calendar extend $(A) $(STUDENT) --hours $(or $(HOURS),0) \
 		--days $(or $(DAYS),0) --course $(COURSE)
 
-# Autograde every collected submission, anew each time; grades entered by hand are kept.
+# Autograde the collected submissions that changed since the last pass (hpcterm.grade), JOBS at a
+# time; grades entered by hand are kept. `make grade [A=<id>] [STUDENT=<id>] [JOBS=2]`.
+JOBS ?= 1
 grade: setup
-	cd $(COURSE) && for a in $(filter $(A),$(call found_in,submitted)); do \
-		$(BIN)/nbgrader autograde "$$a" --create --force || exit 1; done
+	$(if $(filter $(A),$(call found_in,submitted)),$(BIN)/python -m hpcterm.grade \
+		$(filter $(A),$(call found_in,submitted)) $(addprefix --student ,$(STUDENT)) --jobs $(JOBS) \
+		--course $(COURSE))
+
+# After fixing a test in the source: update the gradebook's copy, grade A (or S) again, keep the
+# hand grades of unchanged answers (hpcterm.regrade). `make regrade A=<id> [STUDENT=<id>]`.
+regrade: setup
+	$(if $(filter 1,$(words $(A))),,$(error usage: make regrade A=<id> [STUDENT=<id>] [JOBS=2]))
+	$(BIN)/python -m hpcterm.regrade $(A) $(addprefix --student ,$(STUDENT)) --jobs $(JOBS) --course $(COURSE)
 
 # One HTML page per student and notebook, in $(COURSE)/feedback/<student>/<id>/.
 feedback: setup
