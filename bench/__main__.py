@@ -20,6 +20,7 @@ import platform
 import re
 import sys
 import time
+import traceback
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -309,11 +310,17 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.exit(2, f"{error}\n")
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    measured = []
+    measured, failed = [], []
     for i, (name, run) in enumerate(parts, 1):
         print(f"[{i}/{len(parts)}] {name} ...", end=" ", flush=True)
         start = time.perf_counter()
-        section = run(sizes)
+        try:
+            section = run(sizes)
+        except Exception as error:  # the other parts' figures are still worth a report
+            traceback.print_exc()
+            failed.append(name)
+            section = suite.Section(f"{name}: FAILED")
+            section.notes.append(f"This part failed: `{type(error).__name__}: {error}`"[:2000])
         section.part, section.measured_at = name, started
         section.seconds = time.perf_counter() - start
         measured.append(section)
@@ -345,7 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"report: {out / 'report.md'}")
     for row in target_rows:
         print(f"  {row['result']:<12} {row['target']}: {row['measured']}")
-    return 0
+    if failed:
+        print(f"FAILED: {', '.join(failed)} (the report says why)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
