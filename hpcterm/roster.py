@@ -37,20 +37,20 @@ COLUMNS = {
 VALID_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]*\Z")
 
 
-def _pick(header: list[str], field: str, taken: set[str]) -> str | None:
-    """The column of `header` that holds `field`: an exact name first (Canvas's "ID" is its user
-    id, nbgrader's "id" the student id), then one that differs only in case."""
+def _pick(header: list[str], field: str, taken: set[str]) -> list[str]:
+    """The columns of `header` that can hold `field`, best first: exact names first (Canvas's "ID"
+    is its user id, nbgrader's "id" the student id), then names that differ only in case."""
+    found: list[str] = []
     for exact in (True, False):
         for candidate in COLUMNS[field]:
             for name in header:
-                same = (
-                    name.strip() == candidate
-                    if exact
-                    else name.strip().lower() == candidate.lower()
-                )
-                if same and name not in taken:
-                    return name
-    return None
+                if exact:
+                    same = name.strip() == candidate
+                else:  # "ID" and "id" mean different things: never matched by case alone
+                    same = candidate.lower() != "id" and name.strip().lower() == candidate.lower()
+                if same and name not in taken and name not in found:
+                    found.append(name)
+    return found
 
 
 def read_roster_csv(path: Path) -> list[dict[str, str]]:
@@ -61,13 +61,15 @@ def read_roster_csv(path: Path) -> list[dict[str, str]]:
         header = reader.fieldnames or []
         # nbgrader's and the platforms' own id columns come first, so "ID" (Canvas's user id)
         # only becomes the student id when nothing else can.
-        columns: dict[str, str | None] = {}
+        # A row's id is its first non-empty id column (Canvas: SIS Login ID, else SIS User ID).
+        columns: dict[str, list[str]] = {}
         taken: set[str] = set()
-        for field in ["id", "lms_user_id", "first_name", "last_name", "email"]:
+        for field in ["lms_user_id", "id", "first_name", "last_name", "email"]:
             columns[field] = _pick(header, field, taken)
-            if columns[field]:
-                taken.add(columns[field])
-        if columns["id"] is None:
+            if field != "id":
+                columns[field] = columns[field][:1]
+            taken.update(columns[field])
+        if not columns["id"]:
             raise CourseError(
                 f"{path}: no student id column; name one of {COLUMNS['id']} "
                 f"(the columns are {header})"
@@ -75,7 +77,10 @@ def read_roster_csv(path: Path) -> list[dict[str, str]]:
         student = next((h for h in header if h.strip().lower() == "student"), None)
         students = []
         for number, row in enumerate(reader, start=2):
-            values = {f: (row.get(c) or "").strip() if c else "" for f, c in columns.items()}
+            values = {
+                f: next((row[c].strip() for c in cs if (row.get(c) or "").strip()), "")
+                for f, cs in columns.items()
+            }
             if not any(values.values()) or (student and "points possible" in row[student].lower()):
                 continue  # a blank line, or Canvas's "Points Possible" row
             if student and not (values["first_name"] or values["last_name"]):
