@@ -125,7 +125,7 @@ clean:
 # of submitted/, downloaded/ and autograded/, checksummed, into TO/<time>/ (default
 # $(COURSE)/backups). `make restore FROM=<backup> CONFIRM=yes` puts one back (the current state
 # is backed up first). `make clean-term CONFIRM=yes` backs up, then deletes the term's state too.
-.PHONY: backup restore clean-term stats
+.PHONY: backup restore clean-term stats solutions term-init similarity
 backup: setup
 	$(BIN)/python -m hpcterm.backup create --course $(COURSE) $(if $(TO),--to $(TO))
 
@@ -135,6 +135,19 @@ restore: setup
 
 clean-term: setup
 	$(BIN)/python -m hpcterm.backup clean-term --course $(COURSE) $(if $(filter yes,$(CONFIRM)),--yes)
+
+# `make solutions A=<id>`: nbgrader's solutions notebook and a rubric (every graded cell: points,
+# task, test or model answer) for teaching assistants, in $(COURSE)/solution/<id>/ (never released).
+solutions: setup
+	$(if $(filter 1,$(words $(A))),,$(error usage: make solutions A=<id>))
+	$(BIN)/python -m hpcterm.solutions $(A) --course $(COURSE)
+
+# `make term-init DIR=<folder outside the checkout>`: a course folder for the term's state (the
+# gradebook, hand-ins, grading), whose config loads $(COURSE)/nbgrader_config.py and whose source/
+# links to $(COURSE)/source; then run every instructor target with COURSE=<folder>.
+term-init: setup
+	$(if $(DIR),,$(error usage: make term-init DIR=<folder outside the checkout>))
+	$(BIN)/python -m hpcterm.state init $(DIR) --checkout-course $(abspath $(COURSE))
 
 # `make stats A=<id>`: pass rate, mean and median of every graded cell and the score histogram,
 # from the gradebook: a table on screen, CSVs and a plot in $(COURSE)/reports/<id>/.
