@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import copy
 import datetime
+import fcntl
 import fnmatch
 import hashlib
 import json
@@ -535,6 +537,7 @@ def _record_all(root, assignment, todo, results, into, fingerprint, record, summ
         old_answers = answer_checksums(root / "autograded" / student / assignment)
         unknown = unknown_grade_ids(root, assignment, student)
         submitted = submission_fingerprint(root, assignment, student)
+        started = time.perf_counter()
         try:
             _run_autograde(config, assignment, student)
         except Exception as error:
@@ -562,6 +565,7 @@ def _record_all(root, assignment, todo, results, into, fingerprint, record, summ
             "submission": submitted,
             "graded_at": datetime.datetime.now(datetime.UTC).isoformat(),
             "seconds": round(seconds, 2),
+            "recording_seconds": round(time.perf_counter() - started, 2),
             "unknown_ids": unknown,
         }
         write_record(root, assignment, record)
@@ -585,6 +589,7 @@ def parser(prog: str = "python -m hpcterm.grade") -> argparse.ArgumentParser:
     p.add_argument("--slurm", action="store_true", help="execute as a SLURM array")
     p.add_argument("--partition", help="SLURM partition (with --slurm)")
     p.add_argument("--time", type=int, default=30, help="SLURM minutes per task (with --slurm)")
+    p.add_argument("--cpus-per-task", type=int, default=1, help="SLURM CPUs per task (--slurm)")
     p.add_argument("--course", help="the course folder (default: $HPCLEARN_COURSE or ./course)")
     p.add_argument("--execute-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--into", help=argparse.SUPPRESS)
@@ -622,12 +627,35 @@ def run(args: argparse.Namespace, say=print) -> int:
                 into,
                 partition=args.partition,
                 minutes=args.time,
-                jobs=args.jobs,
+                cpus=args.cpus_per_task,
             )
 
     chosen = args.assignments or assignments_with_submissions(root)
     if not chosen:
         raise CourseError(f"nothing to grade: {root / 'submitted'} holds no submission")
+    with one_writer(root):
+        return _grade_all(root, chosen, args, spread, say)
+
+
+@contextlib.contextmanager
+def one_writer(root: Path):
+    """Only one grading pass per course at a time: the gradebook has one writer."""
+    path = root / RECORD / "writer.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CourseError(
+                f"another grading pass is running on {root} (it holds {path}): wait for it"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _grade_all(root, chosen, args, spread, say) -> int:
     status = 0
     for assignment in chosen:
         summary = grade_assignment(

@@ -15,13 +15,15 @@ from __future__ import annotations
 import sys
 
 from hpcterm.course import CourseError, course_root
-from hpcterm.grade import guarded, parser, regenerate, run
+from hpcterm.grade import guarded, one_writer, parser, regenerate, run
 
 
 def regrade(args) -> int:
     if len(args.assignments) != 1:
         raise CourseError("name one assignment: python -m hpcterm.regrade A [--student S]")
-    regenerate(course_root(args.course), args.assignments[0])
+    root = course_root(args.course)
+    with one_writer(root):
+        regenerate(root, args.assignments[0])
     args.force = True
     return run(args)
 
