@@ -142,6 +142,13 @@ solutions: setup
 	$(if $(filter 1,$(words $(A))),,$(error usage: make solutions A=<id>))
 	$(BIN)/python -m hpcterm.solutions $(A) --course $(COURSE)
 
+# `make similarity A=<id>`: every pair of submissions' answer code compared (copydetect), with
+# the public solution as a participant and the released stubs not counted: a report to read in
+# $(COURSE)/reports/<id>/similarity.html (and .csv), never a grade.
+similarity: setup
+	$(if $(filter 1,$(words $(A))),,$(error usage: make similarity A=<id>))
+	$(BIN)/python -m hpcterm.similarity $(A) --course $(COURSE)
+
 # `make term-init DIR=<folder outside the checkout>`: a course folder for the term's state (the
 # gradebook, hand-ins, grading), whose config loads $(COURSE)/nbgrader_config.py and whose source/
 # links to $(COURSE)/source; then run every instructor target with COURSE=<folder>.
