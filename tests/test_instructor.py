@@ -86,7 +86,8 @@ def test_collect_files_each_hand_in_under_its_student(course):
     assert sorted(p.name for p in submitted.iterdir()) == ["alice", "bob"]
     for student, (answers, _, _) in HAND_INS.items():
         files = sorted(p.name for p in (submitted / student / "toy").iterdir())
-        assert files == ["toy.ipynb"], f"{student}: collected {files}"
+        # With the notebook, its hand-in time (here the file's time as handed in: just now).
+        assert files == ["timestamp.txt", "toy.ipynb"], f"{student}: collected {files}"
         notebook = nbformat.read(submitted / student / "toy" / "toy.ipynb", as_version=4)
         sources = {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells}
         assert {k: sources[k] for k in answers} == answers
