@@ -122,7 +122,7 @@ clean:
 	cd $(COURSE) && rm -rf release feedback solution reports grades.csv
 
 # The term's safety net. `make backup [TO=folder]`: an online copy of the gradebook and an archive
-# of submitted/, downloaded/ and autograded/, checksummed, into TO/<time>/ (default
+# of submitted/, downloaded/, autograded/ and roster.csv, checksummed, into TO/<time>/ (default
 # $(COURSE)/backups). `make restore FROM=<backup> CONFIRM=yes` puts one back (the current state
 # is backed up first). `make clean-term CONFIRM=yes` backs up, then deletes the term's state too.
 .PHONY: backup restore clean-term stats solutions term-init similarity

@@ -11,8 +11,9 @@ A backup is a folder TO/<UTC time>/ (TO defaults to COURSE/backups) holding
   consistent even while nbgrader or the formgrader writes to the gradebook: the copy is one
   snapshot of the database, never a file caught half-written;
 - `submissions.tar.gz`: the course's `submitted/` and `downloaded/` (what students handed in and
-  the platform's raw download: nothing can make them again) and `autograded/` (regenerable, but
-  only by a grading pass of hours, and it is what the formgrader shows beside the hand grades);
+  the platform's raw download: nothing can make them again), `roster.csv` (the class list that
+  `python -m hpcterm.roster import` keeps) and `autograded/` (regenerable, but only by a grading
+  pass of hours, and it is what the formgrader shows beside the hand grades);
 - `manifest.json`: the sha256 of both files and of every file inside the archive, with counts
   (students, assignments, submissions, grades, comments, files per folder).
 
@@ -21,8 +22,9 @@ commands make them again in seconds from the source and the gradebook (`make cle
 
 `restore` checks the backup against its manifest, backs the current state up first (into
 COURSE/backups/<time>-before-restore; a gradebook too damaged to open is kept there as its raw
-bytes), then puts back the gradebook and the three folders exactly as they were. It refuses to
-replace anything without `--yes`. Stop grading and the formgrader before a restore.
+bytes), then puts back the gradebook, the folders and the roster exactly as they were. It
+refuses to replace anything without `--yes`, and refuses while a grading pass runs. Stop the
+formgrader before a restore.
 """
 
 from __future__ import annotations
@@ -43,13 +45,15 @@ from hpcterm.course import CourseError, course_root
 GRADEBOOK = "gradebook.db"
 ARCHIVE = "submissions.tar.gz"
 MANIFEST = "manifest.json"
-# Folders of the course a backup archives and a restore puts back.
-FOLDERS = ("submitted", "downloaded", "autograded")
+# Folders and files of the course a backup archives and a restore puts back.
+PARTS = ("submitted", "downloaded", "autograded", "roster.csv")
+# What `python -m hpcterm.grade` holds locked while it grades.
+GRADING_LOCK = Path("autograded") / ".grading" / "writer.lock"
 # What the course's commands make again from the source and the gradebook: `make clean` deletes
 # these and nothing else.
 REGENERABLE = ("release", "feedback", "solution", "reports", "grades.csv")
 # The term's state: deleted only by `clean-term --yes`, after a backup.
-TERM_STATE = (GRADEBOOK, *FOLDERS)
+TERM_STATE = (GRADEBOOK, *PARTS)
 # Gradebook tables counted in the manifest.
 COUNTED = {
     "students": "student",
@@ -121,7 +125,7 @@ def create(root: Path, to: Path | None = None, *, label: str = "", keep_damaged:
         "course": str(root),
         "files": {},
         "members": {},
-        "folders": [],
+        "parts": [],
         "counts": {},
     }
     database = root / GRADEBOOK
@@ -139,13 +143,17 @@ def create(root: Path, to: Path | None = None, *, label: str = "", keep_damaged:
             (folder / GRADEBOOK).unlink(missing_ok=True)
             shutil.copyfile(database, folder / f"{GRADEBOOK}.damaged")
             manifest["damaged"] = f"{GRADEBOOK}.damaged: {error}"
-    files = {name: 0 for name in FOLDERS}
+    files = {name: 0 for name in PARTS}
     with tarfile.open(folder / ARCHIVE, "w:gz") as archive:
-        for name in FOLDERS:
-            if not (root / name).is_dir():
+        for name in PARTS:
+            if not (root / name).exists():
                 continue
-            manifest["folders"].append(name)
+            manifest["parts"].append(name)
             archive.add(root / name, arcname=name, recursive=False)
+            if (root / name).is_file():
+                manifest["members"][name] = sha256(root / name)
+                files[name] += 1
+                continue
             for path in sorted((root / name).rglob("*")):
                 arcname = path.relative_to(root).as_posix()
                 archive.add(path, arcname=arcname, recursive=False)
@@ -206,6 +214,7 @@ def restore(backup: Path, root: Path, *, yes: bool = False) -> Path | None:
     backup = Path(backup).resolve()
     manifest = verify(backup)
     present = current_state(root)
+    _not_grading(root)
     if present and not yes:
         raise CourseError(
             f"restoring {backup} replaces {', '.join(present)} in {root}; add --yes to do it "
@@ -224,10 +233,9 @@ def restore(backup: Path, root: Path, *, yes: bool = False) -> Path | None:
             (root / name).unlink(missing_ok=True)
         if (scratch / GRADEBOOK).exists():
             (scratch / GRADEBOOK).replace(root / GRADEBOOK)
-        for name in FOLDERS:
-            if (root / name).exists():
-                shutil.rmtree(root / name)
-            if name in manifest["folders"]:
+        for name in PARTS:
+            _remove(root / name)
+            if name in manifest["parts"]:
                 (scratch / "files" / name).replace(root / name)
     return saved
 
@@ -239,14 +247,35 @@ def clean_term(root: Path, *, yes: bool = False) -> Path:
             f"this deletes {', '.join(TERM_STATE)} of {root} (after a backup into "
             f"{root / 'backups'}); add --yes (make clean-term CONFIRM=yes) to do it"
         )
+    _not_grading(root)
     saved = create(root, root / "backups", label="before-clean-term")
     for name in (*TERM_STATE, *REGENERABLE):
-        path = root / name
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
+        _remove(root / name)
     return saved
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _not_grading(root: Path) -> None:
+    """Raise CourseError while a grading pass holds the course's grading lock."""
+    import fcntl
+
+    lock = root / GRADING_LOCK
+    if not lock.exists():
+        return
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise CourseError(
+                f"a grading pass is running in {root}: wait for it to end, then run this again"
+            ) from error
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def main(argv: list[str] | None = None) -> None:

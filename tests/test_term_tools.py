@@ -322,6 +322,7 @@ def test_a_damaged_gradebook_and_a_lost_hand_in_come_back_from_a_backup(term, tm
     before = dump(root / "gradebook.db")
     hand_in = root / "submitted/bob/toy/toy.ipynb"
     original = hand_in.read_bytes()
+    (root / "roster.csv").write_text("id,first_name,last_name,email,lms_user_id\nann,Ann,A,,1\n")
     folder = backup.create(root)
     assert folder.parent == root / "backups"
 
@@ -329,6 +330,7 @@ def test_a_damaged_gradebook_and_a_lost_hand_in_come_back_from_a_backup(term, tm
     data[:4096] = b"\0" * 4096  # the header and first page gone
     (root / "gradebook.db").write_bytes(bytes(data))
     hand_in.unlink()
+    (root / "roster.csv").unlink()
     with pytest.raises(CourseError, match="--yes"):
         backup.restore(folder, root)
     assert not hand_in.exists()
@@ -336,6 +338,7 @@ def test_a_damaged_gradebook_and_a_lost_hand_in_come_back_from_a_backup(term, tm
     saved = backup.restore(folder, root, yes=True)
     assert dump(root / "gradebook.db") == before  # every student, grade and comment
     assert hand_in.read_bytes() == original
+    assert (root / "roster.csv").read_text().endswith("ann,Ann,A,,1\n")
     assert (saved / "gradebook.db.damaged").read_bytes() == bytes(data)
     with gradebook(root) as gb:
         assert gb.find_grade("explain", "toy", "toy", "ann").manual_score == 2
@@ -381,3 +384,19 @@ def test_make_clean_keeps_the_term_and_clean_term_needs_a_confirmation(term, tmp
     assert "restored" in result.stdout
     assert dump(root / "gradebook.db") == before
     assert sorted(p.name for p in (root / "submitted").iterdir()) == sorted(HAND_INS)
+
+
+def test_no_restore_while_a_grading_pass_runs(term, tmp_path):
+    import fcntl
+
+    root = shutil.copytree(term["root"], tmp_path / "term", symlinks=True)
+    folder = backup.create(root)
+    lock = root / backup.GRADING_LOCK
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(CourseError, match="grading pass is running"):
+            backup.restore(folder, root, yes=True)
+        with pytest.raises(CourseError, match="grading pass is running"):
+            backup.clean_term(root, yes=True)
+    assert (root / "gradebook.db").exists()
