@@ -38,10 +38,15 @@ def _nbgrader(cell) -> dict:
 
 def rubric_items(notebook: nbformat.NotebookNode) -> list[dict]:
     """Every graded cell of a source notebook, in order: grade_id, points, kind ("autograded
-    test", "written answer", "answer graded by hand" or "task"), the task text (the ungraded
-    markdown since the previous answer or graded cell), the answer code the test runs against,
-    and the cell's own source (the test, or the model answer)."""
-    items, task, answers = [], [], []
+    test", "written answer", "answer graded by hand" or "task"), the task text (the markdown
+    cells right before the answer cell, or before the graded cell itself), the answer code a
+    test runs against (the answer cells since the previous test), and the cell's own source
+    (the test, or the model answer)."""
+    items: list[dict] = []
+    recent: list[str] = []  # markdown cells since the last code cell
+    task: list[str] | None = None  # the markdown before this exercise's first answer cell
+    answers: list[str] = []
+    tested = False  # the answer cells so far have had their test: a new one starts afresh
     for cell in notebook.cells:
         meta = _nbgrader(cell)
         graded, solution = meta.get("grade", False), meta.get("solution", False)
@@ -49,30 +54,32 @@ def rubric_items(notebook: nbformat.NotebookNode) -> list[dict]:
             kind = "task"
         elif graded and not solution:
             kind = "autograded test"
-        elif graded and cell.cell_type == "markdown":
-            kind = "written answer"
         elif graded:
-            kind = "answer graded by hand"
+            kind = "written answer" if cell.cell_type == "markdown" else "answer graded by hand"
         elif solution:
+            if tested:
+                answers, task, tested = [], None, False
+            if task is None:
+                task = recent
             answers.append(cell.source)
+            recent = []
             continue
         else:
-            if cell.cell_type == "markdown":
-                task.append(cell.source)
+            recent = [*recent, cell.source] if cell.cell_type == "markdown" else []
             continue
+        test = kind == "autograded test"
         items.append(
             {
                 "grade_id": meta.get("grade_id", ""),
                 "points": float(meta.get("points", 0)),
                 "kind": kind,
-                "task": "\n\n".join(task),
-                "answer": "\n\n".join(answers) if kind == "autograded test" else "",
+                "task": "\n\n".join(task if test and task is not None else recent),
+                "answer": "\n\n".join(answers) if test else "",
                 "source": cell.source,
             }
         )
-        task = []
-        if kind == "autograded test":
-            answers = []
+        recent = []
+        tested = tested or test
     return items
 
 
