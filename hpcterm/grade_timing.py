@@ -33,6 +33,7 @@ from hpcterm.course import CONFIG, course_root, nbgrader
 from hpcterm.grade import read_record
 
 STUDENTS_PER_TERM = 200
+HAND_INS = ("solution", "blank")
 
 
 @contextmanager
@@ -84,7 +85,9 @@ def hand_in(root: Path, assignment: str, student: str, notebook: Path) -> None:
     shutil.copy(notebook, folder / f"{assignment}.ipynb")
 
 
-def measure(course: Path, assignments, parallel, submissions: int, lock: str | None) -> dict:
+def measure(
+    course: Path, assignments, parallel, submissions: int, lock: str | None, kinds=HAND_INS
+) -> dict:
     results = {
         "machine": f"{platform.node()}: {os.cpu_count()} cores, {platform.processor() or ''}",
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -99,7 +102,7 @@ def measure(course: Path, assignments, parallel, submissions: int, lock: str | N
             blank = root / "release" / assignment / f"{assignment}.ipynb"
             hand_in(root, assignment, "blank", blank)
             row = {}
-            for student in ("solution", "blank"):
+            for student in kinds:
                 seconds, output = grade(root, assignment, [student], 1, lock)
                 done = read_record(root, assignment)[student]
                 executed, recorded = done["seconds"], done["recording_seconds"]
@@ -142,7 +145,7 @@ def table(results: dict) -> str:
         seconds = row["solution"]["seconds"]
         total += seconds * STUDENTS_PER_TERM
         lines.append(
-            f"| {assignment} | {seconds:.0f} | {row['blank']['seconds']:.0f} | "
+            f"| {assignment} | {seconds:.0f} | {row.get('blank', {}).get('seconds', 0):.0f} | "
             f"{seconds * STUDENTS_PER_TERM / 3600:.1f} h |"
         )
     lines.append(f"| whole term | | | {total / 3600:.1f} h |")
@@ -160,6 +163,7 @@ def main(argv=None) -> None:
     p.add_argument("--assignments", nargs="*", help="default: every assignment of the course")
     p.add_argument("--parallel", nargs="*", default=[], help="also time --jobs 1 vs 2 for these")
     p.add_argument("--submissions", type=int, default=4, help="copies graded with --parallel")
+    p.add_argument("--hand-ins", nargs="+", choices=HAND_INS, default=list(HAND_INS))
     p.add_argument("--lock", default="/tmp/hpclearn-cpu.lock", help="held per measurement")
     p.add_argument("--course", help="the course folder (default: $HPCLEARN_COURSE or ./course)")
     args = p.parse_args(argv)
@@ -167,7 +171,9 @@ def main(argv=None) -> None:
     assignments = args.assignments or sorted(
         d.name for d in (course / "source").iterdir() if d.is_dir() and d.name[:2].isdigit()
     )
-    results = measure(course, assignments, args.parallel, args.submissions, args.lock or None)
+    results = measure(
+        course, assignments, args.parallel, args.submissions, args.lock or None, args.hand_ins
+    )
     Path(args.out).write_text(json.dumps(results, indent=1))
     print(table(results))
 
