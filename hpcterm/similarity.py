@@ -1,6 +1,7 @@
 """Similarity between the submissions' answer code, for the instructor to read: never a grade.
 
     python -m hpcterm.similarity A [--course DIR] [--out FILE.html] [--noise N] [--guarantee N]
+                                   [--display S] [--top N]
 
 Takes every submission in COURSE/submitted/<student>/A/, keeps the code of its answer cells (the
 cells students write in: nbgrader's solution cells; written answers are left to the formgrader),
@@ -11,10 +12,10 @@ not counted; the public solution (COURSE/source/A without its solution markers) 
 `(public solution)`, so a hand-in copied from the public repository shows.
 
 Writes FILE.html (default COURSE/reports/A/similarity.html: copydetect's report, the shared
-code highlighted side by side), FILE.csv beside it (every pair, most similar first: the share of
-each side's code found in the other, and the overlapping tokens) and the extracted code in
-FILE-answers/; prints the most similar pairs. Short exercises have few right answers, so similar
-code is a reason to look, not a verdict.
+code of every pair above --display highlighted side by side), FILE.csv beside it (every pair,
+most similar first: the share of each side's code found in the other, and the overlapping
+tokens) and the extracted code in FILE-answers/; prints the most similar pairs. Short exercises
+have few right answers, so similar code is a reason to look, not a verdict.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ REFERENCE = "(public solution)"
 # answers of a few lines and more.
 NOISE = 25
 GUARANTEE = 25
+# Pairs above this similarity get their code side by side in the HTML report (every pair is in
+# the CSV): with 200 students, showing all 20,000 pairs would make a page no one can open.
+DISPLAY = 0.33
 MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
 
 
@@ -120,6 +124,7 @@ def compare(
     *,
     noise: int = NOISE,
     guarantee: int = GUARANTEE,
+    display: float = DISPLAY,
 ) -> tuple[list[Pair], dict[str, list[str]]]:
     """Every pair of submissions (and each with the public solution), most similar first; writes
     the HTML report `out` and the extracted code beside it. Returns the pairs and the students
@@ -141,7 +146,7 @@ def compare(
         extensions=["py"],
         noise_t=noise,
         guarantee_t=max(guarantee, noise),
-        display_t=0.0,
+        display_t=display,
         autoopen=False,
         silent=True,
         out_file=str(out),
@@ -206,13 +211,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", help="the HTML report (default: COURSE/reports/A/similarity.html)")
     parser.add_argument("--noise", type=int, default=NOISE, help="shortest match counted")
     parser.add_argument("--guarantee", type=int, default=GUARANTEE, help="match always found")
+    parser.add_argument(
+        "--display", type=float, default=DISPLAY, help="similarity shown side by side in the HTML"
+    )
     parser.add_argument("--top", type=int, default=20, help="pairs printed")
     args = parser.parse_args(argv)
     root = course_root(args.course)
     out = Path(args.out) if args.out else root / "reports" / args.assignment / "similarity.html"
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    pairs, skipped = compare(root, args.assignment, out, noise=args.noise, guarantee=args.guarantee)
+    pairs, skipped = compare(
+        root,
+        args.assignment,
+        out,
+        noise=args.noise,
+        guarantee=args.guarantee,
+        display=args.display,
+    )
     print("similarity (share of each side's answer code found in the other), most similar first:")
     for p in pairs[: args.top]:
         print(
