@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import warnings
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
+from sqlalchemy.exc import SAWarning
 
 from hpcterm.course import CourseError, command, course_root, gradebook
 from hpcterm.roster import enrolled
@@ -62,8 +64,11 @@ def extend(root: Path, assignment: str, student: str, *, hours: float = 0, days:
         if student not in known:
             raise CourseError(f"{student!r} is not on the roster")
         # An extension belongs to the student's submission: one is recorded now if the student
-        # has not handed in yet (autograde fills it in later).
-        gb.update_or_create_submission(assignment, student)
+        # has not handed in yet (autograde fills it in later). nbgrader's add_submission warns
+        # about its own session bookkeeping while it does so; the record is complete.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=SAWarning)
+            gb.update_or_create_submission(assignment, student)
         gb.grant_extension(assignment, student, hours=hours, days=days)
         return gb.find_submission(assignment, student).extension
 
