@@ -22,7 +22,8 @@ of the assignment's notebooks minus the late penalty, never below 0.
 
 An answer still waiting for a hand grade (nbgrader's "needs manual grade") makes the export fail
 (exit 1) naming student, assignment and cell, and write nothing; with --allow-pending it writes
-the file with those students' scores of that assignment left blank and names them on stderr.
+the file with those students' scores of that assignment left blank (the nbgrader format: as
+nbgrader has them) and names them on stderr.
 """
 
 from __future__ import annotations

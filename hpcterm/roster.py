@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -136,12 +138,16 @@ def import_roster(root: Path, path: Path) -> list[dict[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         normalised = Path(tmp) / "students.csv"
         _write(normalised, students)
+        # nbgrader runs `alembic` by name when this import creates the gradebook.
+        bin_dir = str(Path(sys.executable).parent)
+        env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
         result = nbgrader(
             root,
             "db",
             "student",
             "import",
             str(normalised),
+            env=env,
             capture_output=True,
             text=True,
             check=False,
