@@ -13,7 +13,7 @@ A ?= $(ASSIGNMENTS)
 # Assignment ids that have work in $(COURSE)/<folder>/<student>/: grade and feedback skip the rest.
 found_in = $(sort $(notdir $(wildcard $(COURSE)/$(1)/*/*)))
 
-.PHONY: setup lab test test-fast check bench notebooks release collect grade regrade feedback grades lint format clean hub
+.PHONY: setup lab test test-fast check bench notebooks release collect grade regrade grading-time feedback grades lint format clean hub
 
 setup: $(VENV)/.installed
 
@@ -83,18 +83,26 @@ extend: setup
 		--days $(or $(DAYS),0) --course $(COURSE)
 
 # Autograde the collected submissions that changed since the last pass (hpcterm.grade), JOBS at a
-# time; grades entered by hand are kept. `make grade [A=<id>] [STUDENT=<id>] [JOBS=2]`.
+# time; grades entered by hand are kept. `make grade [A=<id>] [STUDENT=<id>] [JOBS=2]` (or S=).
 JOBS ?= 1
+ONLY = $(addprefix --student ,$(or $(STUDENT),$(S)))
 grade: setup
 	$(if $(filter $(A),$(call found_in,submitted)),$(BIN)/python -m hpcterm.grade \
-		$(filter $(A),$(call found_in,submitted)) $(addprefix --student ,$(STUDENT)) --jobs $(JOBS) \
-		--course $(COURSE))
+		$(filter $(A),$(call found_in,submitted)) $(ONLY) --jobs $(JOBS) --course $(COURSE))
 
-# After fixing a test in the source: update the gradebook's copy, grade A (or S) again, keep the
-# hand grades of unchanged answers (hpcterm.regrade). `make regrade A=<id> [STUDENT=<id>]`.
+# After fixing a test in the source: update the gradebook's copy, grade A (or one student) again,
+# keep the hand grades of unchanged answers (hpcterm.regrade). `make regrade A=<id> [STUDENT=<id>]`.
 regrade: setup
 	$(if $(filter 1,$(words $(A))),,$(error usage: make regrade A=<id> [STUDENT=<id>] [JOBS=2]))
-	$(BIN)/python -m hpcterm.regrade $(A) $(addprefix --student ,$(STUDENT)) --jobs $(JOBS) --course $(COURSE)
+	$(BIN)/python -m hpcterm.regrade $(A) $(ONLY) --jobs $(JOBS) --course $(COURSE)
+
+# Seconds to grade one submission of every notebook on this machine (about half an hour; not part
+# of `make test`), into $(COURSE)/autograded/.grading/grading-time.json. `make grading-time [A=<id>]`.
+grading-time: setup
+	mkdir -p $(COURSE)/autograded/.grading
+	$(BIN)/python -m hpcterm.grade_timing --out $(COURSE)/autograded/.grading/grading-time.json \
+		--assignments $(A) \
+		--parallel 00_hardware 01_nn_basics --course $(COURSE)
 
 # One HTML page per student and notebook, in $(COURSE)/feedback/<student>/<id>/.
 feedback: setup
