@@ -77,7 +77,7 @@ def copy_database(source: Path, target: Path) -> None:
     consistent snapshot even while other connections write); raise sqlite3.DatabaseError if
     `source` is not a sound database."""
     reader = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True, timeout=60)
-    writer = sqlite3.connect(target)
+    writer = sqlite3.connect(target, timeout=60)
     try:
         reader.backup(writer)
         check = writer.execute("PRAGMA integrity_check").fetchone()[0]
@@ -229,10 +229,15 @@ def restore(backup: Path, root: Path, *, yes: bool = False) -> Path | None:
             copy_database(backup / GRADEBOOK, scratch / GRADEBOOK)
         with tarfile.open(backup / ARCHIVE, "r:gz") as archive:
             archive.extractall(scratch / "files", filter="data")
-        for name in (GRADEBOOK, f"{GRADEBOOK}-journal", f"{GRADEBOOK}-wal", f"{GRADEBOOK}-shm"):
-            (root / name).unlink(missing_ok=True)
-        if (scratch / GRADEBOOK).exists():
-            (scratch / GRADEBOOK).replace(root / GRADEBOOK)
+        if (scratch / GRADEBOOK).exists() and _sound(root / GRADEBOOK):
+            # Written through sqlite into the gradebook in place: a connection still open on it
+            # (a forgotten formgrader) sees the restored gradebook, not a replaced file.
+            copy_database(scratch / GRADEBOOK, root / GRADEBOOK)
+        else:
+            for name in (GRADEBOOK, f"{GRADEBOOK}-journal", f"{GRADEBOOK}-wal", f"{GRADEBOOK}-shm"):
+                (root / name).unlink(missing_ok=True)
+            if (scratch / GRADEBOOK).exists():
+                (scratch / GRADEBOOK).replace(root / GRADEBOOK)
         for name in PARTS:
             _remove(root / name)
             if name in manifest["parts"]:
@@ -252,6 +257,20 @@ def clean_term(root: Path, *, yes: bool = False) -> Path:
     for name in (*TERM_STATE, *REGENERABLE):
         _remove(root / name)
     return saved
+
+
+def _sound(database: Path) -> bool:
+    """Whether `database` is there and sqlite finds it sound."""
+    if not database.is_file():
+        return False
+    try:
+        connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=60)
+        try:
+            return connection.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:
+        return False
 
 
 def _remove(path: Path) -> None:

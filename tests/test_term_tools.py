@@ -345,6 +345,20 @@ def test_a_damaged_gradebook_and_a_lost_hand_in_come_back_from_a_backup(term, tm
         assert gb.find_comment("explain", "toy", "toy", "ann").manual_comment == "Exactly."
 
 
+def test_a_restore_reaches_a_connection_left_open_on_the_gradebook(term, tmp_path):
+    root = shutil.copytree(term["root"], tmp_path / "term", symlinks=True)
+    folder = backup.create(root)
+    before = dump(root / "gradebook.db")
+    formgrader = sqlite3.connect(root / "gradebook.db")  # a session that stays open
+    with formgrader:
+        formgrader.execute("UPDATE comment SET manual_comment = 'changed after the backup'")
+    backup.restore(folder, root, yes=True)
+    comments = {row[0] for row in formgrader.execute("SELECT manual_comment FROM comment")}
+    formgrader.close()
+    assert "changed after the backup" not in comments and "Exactly." in comments
+    assert dump(root / "gradebook.db") == before
+
+
 def test_a_changed_backup_is_refused(term, tmp_path):
     root = shutil.copytree(term["root"], tmp_path / "term", symlinks=True)
     folder = backup.create(root)
