@@ -9,7 +9,8 @@ FROM is a folder or an archive (.zip, .tar.gz) as downloaded. It is copied, file
 with a timestamp.txt, through the collector plugin `PlatformCollector` below. Presets:
 
 - folder: one sub-folder or archive per student, named by the student id (or e-mail, or platform
-  user id, when a roster exists): FROM/alice/A.ipynb, FROM/bob.zip.
+  user id, when a roster exists): FROM/alice/A.ipynb, FROM/bob.zip; FROM may itself be an
+  archive of such folders.
 - canvas: Canvas's "Download Submissions": flat files
   `lastfirst_[LATE_]<canvas user id>_<submission id>_<name as uploaded>[-N].ipynb`; the student
   is the roster's lms_user_id (Canvas's user id, column "ID" of its gradebook export).
@@ -29,8 +30,9 @@ Timestamps (nbgrader's timestamp.txt, which due dates and late penalties read), 
 --timestamps CSV (a student column id/student_id/email/lms_user_id/ID and a time column
 timestamp/submitted_at; times without a zone are in --tz, default UTC); the Moodle worksheet's
 "Last modified (submission)" (in --tz); folder preset: the newest modification time of the
-student's files as downloaded; Canvas: a file without LATE_ was on time by Canvas's own judgement
-and is stamped with the due date (its download gives no time). Otherwise that hand-in cannot be
+student's files as downloaded (of the archive they came in, for files from an archive); Canvas:
+a file without LATE_ was on time by Canvas's own judgement and is stamped with the due date (its
+download gives no time). Otherwise that hand-in cannot be
 filed.
 
 A file that cannot be filed (unknown student, two different notebooks, not a notebook, no time)
@@ -215,6 +217,18 @@ def plan(
     "ignored" (debris) and "problems" (files that cannot be filed, and why)."""
     report: dict[str, list] = {"filed": [], "dropped": [], "ignored": [], "problems": []}
     candidates: dict[str, list[dict]] = {}
+    # FROM given as one archive of the student folders: nbgrader unpacks it into a folder named
+    # after it, which is not a student.
+    entries = list(raw.iterdir()) if raw else []
+    wrapper = (
+        entries[0].name.split(".")[0]
+        if len(entries) == 1 and entries[0].name.endswith(ARCHIVES)
+        else None
+    )
+
+    def wrapped(parts: tuple[str, ...]) -> bool:
+        return platform == "folder" and wrapper is not None and parts[0] == wrapper
+
     for path in sorted(p for p in extracted.rglob("*") if p.is_file()):
         parts = path.relative_to(extracted).parts
         rel = "/".join(parts)
@@ -222,7 +236,7 @@ def plan(
         if why:
             report["ignored"].append({"file": rel, "why": why})
             continue
-        found = _identify(parts, platform, people, worksheet)
+        found = _identify(parts[1:] if wrapped(parts) else parts, platform, people, worksheet)
         if "ignore" in found:
             report["ignored"].append({"file": rel, "why": found["ignore"]})
             continue

@@ -221,6 +221,18 @@ def test_folder_files_a_students_one_notebook_and_refuses_two_or_a_non_notebook(
     assert "'stranger' is not on the roster" in why["stranger/toy.ipynb"]
 
 
+def test_folder_download_as_one_archive_takes_its_time(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "hand-ins.zip").write_bytes(b"")
+    when = dt.datetime(2027, 2, 1, 12, tzinfo=UTC).timestamp()
+    os.utime(raw / "hand-ins.zip", (when, when))
+    report = plan(tmp_path, ["hand-ins/ada@uni.edu/toy.ipynb"], "folder", raw=raw)
+    assert filed(report) == {
+        "ada@uni.edu": ("toy.ipynb", "hand-ins/ada@uni.edu/toy.ipynb", "2027-02-01 12:00:00")
+    }
+
+
 def test_timestamps_csv_reads_platform_ids_and_zones(tmp_path):
     path = write_csv(tmp_path / "t.csv", [
         ["lms_user_id", "submitted_at"], ["101", "2027-02-01T23:30:00+01:00"],
