@@ -74,7 +74,7 @@ def init(folder: Path, checkout_course: Path | None = None, *, copy_source: bool
     course = Path(checkout_course or CHECKOUT / "course").resolve()
     if not (course / CONFIG).is_file() or not (course / "source").is_dir():
         raise CourseError(f"{course} holds no {CONFIG} and source/: pass --checkout-course")
-    checkout = _inside_git_checkout(folder)
+    checkout = CHECKOUT if folder.is_relative_to(CHECKOUT) else _inside_git_checkout(folder)
     if checkout is not None:
         raise CourseError(
             f"{folder} is inside the git checkout {checkout}, where `git clean -fdx` erases it: "
