@@ -125,9 +125,9 @@ format: setup
 	$(BIN)/ruff check --fix hpclearn hpcterm bench tests
 
 # Deletes only what the commands make again in seconds (the released notebooks, feedback pages,
-# TA solutions, reports, grades.csv); never the gradebook, a submission or a download.
+# TA solutions, reports, grade exports); never the gradebook, a submission or a download.
 clean:
-	cd $(COURSE) && rm -rf release feedback solution reports grades.csv
+	cd $(COURSE) && rm -rf release feedback solution reports grades*.csv
 
 # The term's safety net. `make backup [TO=folder]`: an online copy of the gradebook and an archive
 # of submitted/, downloaded/, autograded/ and roster.csv, checksummed, into TO/<time>/ (default

@@ -17,8 +17,9 @@ A backup is a folder TO/<UTC time>/ (TO defaults to COURSE/backups) holding
 - `manifest.json`: the sha256 of both files and of every file inside the archive, with counts
   (students, assignments, submissions, grades, comments, files per folder).
 
-`feedback/`, `release/`, `solution/`, `reports/` and `grades.csv` are not backed up: the course's
-commands make them again in seconds from the source and the gradebook (`make clean` deletes them).
+`feedback/`, `release/`, `solution/`, `reports/` and the grade exports are not backed up: the
+course's commands make them again in seconds from the source and the gradebook (`make clean`
+deletes them).
 
 `restore` checks the backup against its manifest, backs the current state up first (into
 COURSE/backups/<time>-before-restore; a gradebook too damaged to open is kept there as its raw
@@ -51,7 +52,7 @@ PARTS = ("submitted", "downloaded", "autograded", "roster.csv")
 GRADING_LOCK = Path("autograded") / ".grading" / "writer.lock"
 # What the course's commands make again from the source and the gradebook: `make clean` deletes
 # these and nothing else.
-REGENERABLE = ("release", "feedback", "solution", "reports", "grades.csv")
+REGENERABLE = ("release", "feedback", "solution", "reports", "grades*.csv")
 # The term's state: deleted only by `clean-term --yes`, after a backup.
 TERM_STATE = (GRADEBOOK, *PARTS)
 # Gradebook tables counted in the manifest.
@@ -255,7 +256,8 @@ def clean_term(root: Path, *, yes: bool = False) -> Path:
     _not_grading(root)
     saved = create(root, root / "backups", label="before-clean-term")
     for name in (*TERM_STATE, *REGENERABLE):
-        _remove(root / name)
+        for path in root.glob(name):
+            _remove(path)
     return saved
 
 

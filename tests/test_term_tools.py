@@ -375,6 +375,7 @@ def test_a_changed_backup_is_refused(term, tmp_path):
 def test_make_clean_keeps_the_term_and_clean_term_needs_a_confirmation(term, tmp_path):
     root = shutil.copytree(term["root"], tmp_path / "term", symlinks=True)
     (root / "grades.csv").write_text("x\n")
+    (root / "grades-canvas.csv").write_text("x\n")
     ct.make("clean", course=root)
     kept = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
     assert kept == [
