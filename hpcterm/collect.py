@@ -113,7 +113,10 @@ def _when(text: str, zone: dt.tzinfo) -> dt.datetime:
     """A time as naive UTC (nbgrader's convention); a time without a zone is in `zone`."""
     from dateutil import parser
 
-    moment = parser.parse(text)
+    try:
+        moment = parser.parse(text)
+    except (ValueError, OverflowError) as error:
+        raise CourseError(f"{text!r} is not a date and time") from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
@@ -502,6 +505,22 @@ def collect(
     for extra in (timestamps, worksheet):
         if extra is not None and not extra.is_file():
             raise CourseError(f"no such file: {extra}")
+    # Read the extra files here first, so that a mistake in them is named before anything runs.
+    from dateutil import tz
+
+    zone = tz.gettz(timezone)
+    if zone is None:
+        raise CourseError(f"unknown time zone {timezone!r}; use a name such as Europe/Berlin")
+    people = Roster(roster(root))
+    if platform != "folder" and not people.rows:
+        raise CourseError(
+            f"the {platform} preset finds students through the roster: import it first "
+            "(make roster FILE=...)"
+        )
+    if timestamps is not None:
+        read_timestamps(timestamps, people, zone)
+    if worksheet is not None:
+        read_worksheet(worksheet, zone)
     stamp = _stamp()
     downloaded = root / "downloaded" / assignment
     raw = downloaded / "raw" / stamp

@@ -415,3 +415,18 @@ def test_collect_before_release_says_what_to_do(tmp_path, capsys):
         collect.main(["toy", str(tmp_path), "--platform", "canvas", "--course", str(bare)])
     assert stopped.value.code == 2
     assert "make release A=toy first" in capsys.readouterr().err
+
+
+def test_collect_names_a_bad_extra_file_before_copying_anything(tmp_path):
+    root = ct.copy_fixture_course(tmp_path / "course")
+    (root / "release" / "toy").mkdir(parents=True)
+    download = touch(tmp_path / "download", "hoppergrace_103_5004_toy.ipynb")
+    with pytest.raises(CourseError, match="import it first"):
+        collect.collect(root, "toy", download, platform="canvas")
+    roster._write(root / roster.ROSTER, STUDENTS)
+    times = write_csv(tmp_path / "t.csv", [["id", "timestamp"], ["grace", "soon"]])
+    with pytest.raises(CourseError, match="'soon' is not a date and time"):
+        collect.collect(root, "toy", download, platform="canvas", timestamps=times)
+    with pytest.raises(CourseError, match="unknown time zone"):
+        collect.collect(root, "toy", download, platform="canvas", timezone="Mars/Base")
+    assert not (root / "downloaded").exists()
