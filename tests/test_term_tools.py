@@ -315,6 +315,9 @@ def test_an_online_backup_is_one_snapshot_while_another_connection_writes(term, 
     assert 0 < credits.pop() * 1000 < written[-1]  # writes before and after the copy
     manifest = backup.verify(folder)
     assert manifest["counts"]["students"] == 3 and manifest["counts"]["submissions"] == 3
+    (root / "gradebook.db").unlink()
+    backup.restore(folder, root, yes=True)
+    assert dump(root / "gradebook.db") == dump(folder / "gradebook.db")
 
 
 def test_a_damaged_gradebook_and_a_lost_hand_in_come_back_from_a_backup(term, tmp_path):
