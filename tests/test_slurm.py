@@ -211,7 +211,8 @@ def test_a_step_killed_by_the_scheduler_resumes_when_resubmitted_and_loses_no_ch
 def test_sigterm_before_the_time_limit_checkpoints_the_current_step(slurm, answers, tmp_path):
     out = tmp_path / "preempted"
     # SIGTERM 45 s before a 1-minute limit, at slurmctld's first time-limit check (every 30 s)
-    # from then on: 15 to 45 s after the start, once training runs.
+    # from then on: anywhere from the tasks' start-up (train.py holds it back until TensorFlow's
+    # handler exists) to 45 s after the start.
     options = ("--time=1", "--signal=TERM@45")
     job_id = _submit(slurm, out, answers, *options, args=["--steps", "1000000"])
     record = slurm.wait(job_id, ENDED, timeout=120)

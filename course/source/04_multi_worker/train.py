@@ -38,12 +38,6 @@ import sys
 import time
 from pathlib import Path
 
-from hpclearn import cluster, data  # first: loads TensorFlow with its start-up log lines silenced
-
-import keras
-import numpy as np
-import tensorflow as tf
-
 parser = argparse.ArgumentParser()
 parser.add_argument("--answers", default=None, help="a .py file with the functions above")
 parser.add_argument("--out", default="run", help="checkpoints, records and final weights")
@@ -62,8 +56,34 @@ parser.add_argument("--stop-at", type=int, default=-1)
 parser.add_argument("--timeout", type=float, default=0, help="collective timeout, s (0: none)")
 parser.add_argument("--port-base", type=int, default=8888, help="first port of a SLURM step")
 args = parser.parse_args()
+NO_LOOP = (
+    "training needs your train_resumable: pass --answers with the file that notebook 04's "
+    "write_answers() makes, e.g. write_answers(Path('answers.py'), shard_dataset, "
+    "warmup_learning_rate, train_resumable)"
+)
+if args.mode == "train" and not args.answers:
+    parser.error(NO_LOOP)
 out = Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
+
+# A SIGTERM may come while TensorFlow is still starting, before the handler that saves exists:
+# it is held back (blocked in every thread TensorFlow will start) and handed on below.
+early_sigterm = []
+
+
+def keep_sigterm(signum, frame):
+    early_sigterm.append(signum)
+
+
+if args.preemption:
+    signal.signal(signal.SIGTERM, keep_sigterm)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+from hpclearn import cluster, data  # first: loads TensorFlow with its start-up log lines silenced
+
+import keras
+import numpy as np
+import tensorflow as tf
 
 answers = None
 if args.answers:
@@ -71,11 +91,7 @@ if args.answers:
     answers = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(answers)
 if args.mode == "train" and not hasattr(answers, "train_resumable"):
-    parser.error(
-        "training needs your train_resumable: pass --answers with the file that notebook 04's "
-        "write_answers() makes, e.g. write_answers(Path('answers.py'), shard_dataset, "
-        "warmup_learning_rate, train_resumable)"
-    )
+    parser.error(NO_LOOP)
 
 in_slurm_step = "SLURM_STEP_NUM_TASKS" in os.environ and "TF_CONFIG" not in os.environ
 options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=args.timeout or None)
@@ -83,6 +99,9 @@ strategy = tf.distribute.MultiWorkerMirroredStrategy(
     cluster_resolver=cluster.slurm_resolver(port_base=args.port_base) if in_slurm_step else None,
     communication_options=options,
 )
+if args.preemption:  # the strategy installed a SIGTERM handler of its own, unused here
+    signal.signal(signal.SIGTERM, keep_sigterm)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 resolver = strategy.cluster_resolver
 task_type, task_id = resolver.task_type, resolver.task_id or 0
 # The chief: a `chief` task if the cluster has one, else worker 0 (a single process: itself).
@@ -166,6 +185,8 @@ if args.preemption:
         directory,
         tf.distribute.experimental.TerminationConfig(exit_fn=exit_after_saving),
     )
+    if early_sigterm:  # the handler now watches for SIGTERM: give it the one that came early
+        os.kill(os.getpid(), signal.SIGTERM)
 
 iterator = None
 next_step = None
