@@ -36,12 +36,11 @@ import hashlib
 import json
 import shutil
 import sqlite3
-import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
-from hpcterm.course import CourseError, course_root
+from hpcterm.course import CourseError, command, course_root
 
 GRADEBOOK = "gradebook.db"
 ARCHIVE = "submissions.tar.gz"
@@ -299,6 +298,7 @@ def _not_grading(root: Path) -> None:
         fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@command
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m hpcterm.backup",
@@ -342,8 +342,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except CourseError as error:  # its code (2) alone would hide the message
-        print(error.args[0], file=sys.stderr)
-        sys.exit(error.code)
+    main()

@@ -25,14 +25,13 @@ import csv
 import math
 import re
 import shutil
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from hpcterm.course import CourseError, course_root
+from hpcterm.course import CourseError, command, course_root
 
 REFERENCE = "(public solution)"
 # copydetect counts in characters of tokenised code (a name is one character): a match shorter
@@ -200,6 +199,7 @@ def _label(report: Path) -> None:
     report.write_text(re.sub(r"(<body[^>]*>)", rf"\1{note}", text, count=1))
 
 
+@command
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m hpcterm.similarity",
@@ -241,8 +241,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except CourseError as error:  # its code (2) alone would hide the message
-        print(error.args[0], file=sys.stderr)
-        sys.exit(error.code)
+    main()

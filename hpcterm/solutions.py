@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import argparse
 import html
-import sys
 from pathlib import Path
 
 import nbformat
 
-from hpcterm.course import CourseError, course_root, gradebook, nbgrader
+from hpcterm.course import CourseError, command, course_root, gradebook, nbgrader
 
 HEADER = (
     "For teaching assistants only: this holds the solutions and the hidden tests. "
@@ -151,6 +150,7 @@ def generate(root: Path, assignment: str) -> Path:
     return folder
 
 
+@command
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m hpcterm.solutions",
@@ -166,8 +166,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except CourseError as error:  # its code (2) alone would hide the message
-        print(error.args[0], file=sys.stderr)
-        sys.exit(error.code)
+    main()

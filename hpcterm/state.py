@@ -26,10 +26,9 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from hpcterm.course import CONFIG, CourseError, db_url
+from hpcterm.course import CONFIG, CourseError, command, db_url
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 TEMPLATE = '''\
@@ -125,6 +124,7 @@ def check(folder: Path) -> None:
         raise CourseError(f"{folder / CONFIG}: " + "; ".join(problems))
 
 
+@command
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m hpcterm.state",
@@ -151,8 +151,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except CourseError as error:  # its code (2) alone would hide the message
-        print(error.args[0], file=sys.stderr)
-        sys.exit(error.code)
+    main()

@@ -22,13 +22,12 @@ from __future__ import annotations
 import argparse
 import csv
 import statistics
-import sys
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import MissingEntry, TaskCell
 
-from hpcterm.course import CourseError, course_root, gradebook
+from hpcterm.course import CourseError, command, course_root, gradebook
 
 CELL_COLUMNS = [
     "notebook",
@@ -241,6 +240,7 @@ def plot(path: Path, assignment: str, cells: list[dict], scores: list[dict], bin
     plt.close(figure)
 
 
+@command
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m hpcterm.stats",
@@ -275,8 +275,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except CourseError as error:  # its code (2) alone would hide the message
-        print(error.args[0], file=sys.stderr)
-        sys.exit(error.code)
+    main()
