@@ -20,7 +20,7 @@ On a real cluster the same script runs unchanged: the scheduler sets TF_CONFIG, 
 
 Command line, the same as `Cluster(...).start().wait(...)`::
 
-    python -m hpclearn.cluster --workers 2 train.py --epochs 5
+    python -m hpclearn.cluster --workers 2 train.py --answers answers.py --steps 32
     python -m hpclearn.cluster --workers 2 --ps 1 train_ps.py
 """
 
@@ -170,7 +170,7 @@ class Cluster:
     servers that wait for its work. Start it from the thread that outlives it (a notebook's or a
     script's main thread): on Linux the tasks die with the thread that started them.
 
-    >>> with cluster.Cluster("train.py", workers=2, args=["--epochs", "3"]) as job:
+    >>> with cluster.Cluster("train.py", workers=2, args=["--answers", "answers.py"]) as job:
     ...     results = job.start().wait(timeout=120)
     >>> [r.returncode for r in results]
     [0, 0]
