@@ -48,6 +48,12 @@ def parse_due(text: str, zone: str = "UTC") -> dt.datetime | None:
 def set_due(root: Path, assignment: str, when: dt.datetime | None) -> None:
     """Set (or, with None, remove) `assignment`'s due date."""
     with gradebook(root) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise CourseError(
+                f"no assignment {assignment!r}: check the id, or release it first"
+            ) from None
         gb.update_or_create_assignment(assignment, duedate=when)
 
 

@@ -192,6 +192,14 @@ def _debris(parts: tuple[str, ...]) -> str | None:
     return None
 
 
+def _unpacked_name(archive: str) -> str:
+    """The folder nbgrader unpacks `archive` into: its name without the archive's extension
+    (and `.tar`), as nbgrader.utils.unzip names it."""
+    stem = os.path.splitext(archive)[0]
+    base, ext = os.path.splitext(stem)
+    return base if ext == ".tar" else stem
+
+
 def _raw_mtime(raw: Path, parts: tuple[str, ...]) -> float | None:
     """The modification time of a file as downloaded, or of the archive it came out of."""
     if (raw / Path(*parts)).is_file():
@@ -224,7 +232,7 @@ def plan(
     # after it, which is not a student.
     entries = list(raw.iterdir()) if raw else []
     wrapper = (
-        entries[0].name.split(".")[0]
+        _unpacked_name(entries[0].name)
         if len(entries) == 1 and entries[0].name.endswith(ARCHIVES)
         else None
     )
@@ -251,7 +259,9 @@ def plan(
                 {"file": rel, "why": f"not a notebook (from {found['student']})"}
             )
             continue
-        mtime = _raw_mtime(raw, parts) if raw else None
+        # A hand-in inside one archive of the whole class has no time of its own: the archive's
+        # is when it was made, not when the student handed in.
+        mtime = _raw_mtime(raw, parts) if raw and not wrapped(parts) else None
         upload = found.get("upload") or path.name
         found.update(
             file=rel,
@@ -392,7 +402,10 @@ def _timestamp(student, groups, platform, duedate, timestamps, worksheet):
         if times:
             stamp = dt.datetime.fromtimestamp(max(times), dt.UTC).replace(tzinfo=None)
             return stamp, "file time as downloaded"
-        return None, f"{student}: no file time; pass --timestamps"
+        return None, (
+            f"{student}: no time of its own (inside one archive of the whole class, the archive's "
+            "time is when it was made); pass --timestamps"
+        )
     if platform == "canvas":
         newest = max(files, key=lambda f: int(f["sid"]))
         if newest["late"]:

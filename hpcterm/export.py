@@ -35,6 +35,7 @@ from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
+from hpcterm import grade as grading
 from hpcterm.course import CourseError, command, course_root, gradebook, nbgrader
 from hpcterm.roster import roster
 
@@ -73,9 +74,17 @@ def table(root: Path) -> dict:
         scores, pending = {}, {}
         for row in rows:
             for name in assignments:
+                handed_in = (root / "submitted" / row["id"] / name).is_dir()
+                if handed_in and not _graded_as_collected(root, name, row["id"]):
+                    scores[row["id"], name] = 0.0
+                    pending[row["id"], name] = ["the hand-in is not graded yet: make grade"]
+                    continue
                 try:
                     submission = gb.find_submission(name, row["id"])
                 except MissingEntry:
+                    submission = None
+                if submission is None or not handed_in:
+                    # No hand-in (an extension granted beforehand records an empty submission).
                     scores[row["id"], name] = 0.0
                     continue
                 penalty = submission.late_submission_penalty or 0.0
@@ -97,6 +106,17 @@ def table(root: Path) -> dict:
         "pending": pending,
         "outside": outside,
     }
+
+
+def _graded_as_collected(root: Path, assignment: str, student: str) -> bool:
+    """Whether the hand-in in submitted/ is the one the gradebook holds: it was autograded, and
+    not collected again since (the grading record's fingerprint of it still matches)."""
+    if not (root / "autograded" / student / assignment).is_dir():
+        return False
+    graded = grading.read_record(root, assignment).get(student)
+    if graded is None:  # graded by nbgrader directly: nothing to compare with
+        return True
+    return graded["submission"] == grading.submission_fingerprint(root, assignment, student)
 
 
 def rows_for(platform: str, data: dict, *, blank: set) -> list[list[str]]:

@@ -221,15 +221,23 @@ def test_folder_files_a_students_one_notebook_and_refuses_two_or_a_non_notebook(
     assert "'stranger' is not on the roster" in why["stranger/toy.ipynb"]
 
 
-def test_folder_download_as_one_archive_takes_its_time(tmp_path):
+def test_folder_download_as_one_archive_asks_for_times_not_the_archives(tmp_path):
+    """One archive of the whole class: its file time is when it was zipped, not when anyone
+    handed in, so the hand-ins inside need --timestamps; nbgrader unpacks "toy.v2.zip" into
+    "toy.v2", which is not a student."""
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / "hand-ins.zip").write_bytes(b"")
-    when = dt.datetime(2027, 2, 1, 12, tzinfo=UTC).timestamp()
-    os.utime(raw / "hand-ins.zip", (when, when))
-    report = plan(tmp_path, ["hand-ins/ada@uni.edu/toy.ipynb"], "folder", raw=raw)
+    (raw / "toy.v2.zip").write_bytes(b"")
+    files = ["toy.v2/ada@uni.edu/toy.ipynb", "toy.v2/charles/toy.ipynb"]
+    report = plan(tmp_path, files, "folder", raw=raw)
+    assert filed(report) == {}
+    assert all("pass --timestamps" in why for why in problems(report).values())
+    when = dt.datetime(2027, 2, 1, 12)
+    times = {"ada@uni.edu": when, "charles": when}
+    report = plan(tmp_path, files, "folder", raw=raw, timestamps=times)
     assert filed(report) == {
-        "ada@uni.edu": ("toy.ipynb", "hand-ins/ada@uni.edu/toy.ipynb", "2027-02-01 12:00:00")
+        "ada@uni.edu": ("toy.ipynb", files[0], "2027-02-01 12:00:00"),
+        "charles": ("toy.ipynb", files[1], "2027-02-01 12:00:00"),
     }
 
 
@@ -430,3 +438,28 @@ def test_collect_names_a_bad_extra_file_before_copying_anything(tmp_path):
     with pytest.raises(CourseError, match="unknown time zone"):
         collect.collect(root, "toy", download, platform="canvas", timezone="Mars/Base")
     assert not (root / "downloaded").exists()
+
+
+@pytest.mark.slow
+def test_export_waits_for_an_ungraded_hand_in_and_an_extension_alone_is_no_hand_in(course):
+    """A hand-in collected but not graded is not a 0: the export waits for `make grade`; an
+    extension granted before a student hands anything in is no hand-in: a 0, nothing pending."""
+    from hpcterm.course import gradebook
+
+    with gradebook(course) as gb:
+        for student in STUDENTS:
+            gb.update_or_create_student(student["id"])
+    calendar.extend(course, "toy", "charles", days=2)
+    ada = course / "submitted" / "ada@uni.edu" / "toy"
+    ada.mkdir(parents=True)
+    shutil.copy(course / "release" / "toy" / "toy.ipynb", ada / "toy.ipynb")
+    (ada / "timestamp.txt").write_text("2027-02-01 12:00:00")
+    data = export.table(course)
+    waiting = ["the hand-in is not graded yet: make grade"]
+    assert data["pending"] == {("ada@uni.edu", "toy"): waiting}
+    assert data["scores"]["charles", "toy"] == 0.0
+
+
+def test_a_due_date_for_an_unknown_assignment_is_refused(course):
+    with pytest.raises(CourseError, match="no assignment 'toyy'"):
+        calendar.set_due(course, "toyy", DUE)
