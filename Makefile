@@ -110,8 +110,8 @@ feedback: setup
 		$(BIN)/nbgrader generate_feedback "$$a" --force || exit 1; done
 
 # Every enrolled student's score on every assignment (0 for no hand-in) into $(COURSE)/grades.csv
-# (nbgrader's columns) or, with PLATFORM=csv|canvas|moodle, $(COURSE)/grades-<platform>.csv for
-# that platform's import. Refuses while answers wait for a hand grade (hpcterm.export;
+# (nbgrader's columns) or, with PLATFORM=canvas|moodle|csv, $(COURSE)/grades-canvas.csv,
+# grades-moodle.csv or grades-wide.csv for that platform's import. Refuses while answers wait for a hand grade (hpcterm.export;
 # EXPORT_ARGS=--allow-pending exports them blank).
 grades: setup
 	$(BIN)/python -m hpcterm.export --platform $(or $(PLATFORM),nbgrader) --course $(COURSE) $(EXPORT_ARGS)

@@ -23,6 +23,7 @@ Exit status: 0 fine, 1 a submission failed to grade, 2 a mistake to fix (message
 from __future__ import annotations
 
 import argparse
+import ast
 import concurrent.futures
 import contextlib
 import copy
@@ -33,6 +34,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -242,7 +244,14 @@ def assignment_fingerprint(root: Path, assignment: str) -> str:
             for cell in sorted(notebook.grade_cells, key=lambda c: c.name):
                 items.append((cell.name, cell.max_score))
     items.extend(_files(root / "source" / assignment, _ignore(root), skip_notebooks=True))
-    items.append((root / CONFIG).read_text())
+    config = (root / CONFIG).read_text()
+    items.append(config)
+    # A course folder outside the checkout (hpcterm.state) loads the checkout's config: its text
+    # is part of the assignment as graded too.
+    loaded = re.search(r"^CHECKOUT_CONFIG = Path\((.+)\)$", config, re.MULTILINE)
+    if loaded:
+        checkout = Path(ast.literal_eval(loaded.group(1)))
+        items.append(checkout.read_text() if checkout.is_file() else "")
     return _digest(items)
 
 
@@ -641,6 +650,13 @@ def run(args: argparse.Namespace, say=print) -> int:
     chosen = args.assignments or assignments_with_submissions(root)
     if not chosen:
         raise CourseError(f"nothing to grade: {root / 'submitted'} holds no submission")
+    if args.student and len(chosen) > 1:  # the assignments these students handed in
+        chosen = [a for a in chosen if set(args.student) & set(submissions(root, a))]
+        if not chosen:
+            raise CourseError(
+                f"no submission from {', '.join(args.student)} in {root / 'submitted'}: "
+                "collect it first (make collect)"
+            )
     with one_writer(root):
         return _grade_all(root, chosen, args, spread, say)
 

@@ -131,7 +131,8 @@ def cell_stats(root: Path, assignment: str) -> list[dict]:
                 for sub in submitted:
                     grade = next(g for g in sub.grades if g.name == name)
                     has_score = grade.manual_score is not None or grade.auto_score is not None
-                    scores.append(grade.score if has_score else None)
+                    scored = has_score and not grade.needs_manual_grade
+                    scores.append(grade.score if scored else None)
                     pending.append(bool(grade.needs_manual_grade))
                 rows.append(
                     {
