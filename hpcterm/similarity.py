@@ -167,8 +167,14 @@ def compare(
             overlap = int(detector.token_overlap_matrix[i, j])
             found[key] = Pair(key[0], key[1], *sims, overlap)
     pairs = sorted(found.values(), key=lambda p: (-p.similarity, p.first, p.second))
-    with warnings.catch_warnings():  # copydetect 0.5.0 reads its template the deprecated way
-        warnings.simplefilter("ignore", DeprecationWarning)
+    # copydetect draws on pyplot's current figure: give it a fresh one without a layout engine,
+    # whatever figure or layout setting the calling process left behind.
+    from matplotlib import pyplot as plt
+
+    layout = {"figure.constrained_layout.use": False, "figure.autolayout": False}
+    with warnings.catch_warnings(), matplotlib.rc_context(layout):
+        warnings.simplefilter("ignore", DeprecationWarning)  # copydetect 0.5.0 reads its template
+        plt.figure()  # the deprecated way; the next line draws here and closes it
         detector.generate_html_report()
     _label(out)
     with out.with_suffix(".csv").open("w", newline="") as f:
