@@ -57,7 +57,7 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
-from hpcterm.course import CONFIG, CourseError, course_root, gradebook, nbgrader
+from hpcterm.course import CONFIG, CourseError, command, course_root, gradebook, nbgrader
 
 RECORD = Path("autograded") / ".grading"
 FAILED, ATTENTION = 1, 3
@@ -741,19 +741,15 @@ def regenerate(root: Path, assignment: str, say=print) -> list[str]:
     return changed
 
 
-def main(argv=None) -> None:
-    sys.exit(guarded(run, parser().parse_args(argv)))
-
-
-def guarded(command, *args) -> int:
-    """Run `command(*args)`; a CourseError's message goes to stderr (its status is 2), and
-    SQLAlchemy's warnings about nbgrader's own session handling stay quiet."""
+def quiet_sessions() -> None:
+    """SQLAlchemy's warnings about nbgrader's own session handling stay quiet."""
     warnings.filterwarnings("ignore", category=SAWarning)
-    try:
-        return command(*args)
-    except CourseError as error:
-        print(error.args[0] if error.args else error, file=sys.stderr)
-        return 2
+
+
+@command
+def main(argv=None) -> None:
+    quiet_sessions()
+    sys.exit(run(parser().parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import sys
 
-from hpcterm.course import CourseError, course_root
-from hpcterm.grade import guarded, one_writer, parser, regenerate, run
+from hpcterm.course import CourseError, command, course_root
+from hpcterm.grade import one_writer, parser, quiet_sessions, regenerate, run
 
 
 def regrade(args) -> int:
@@ -28,8 +28,10 @@ def regrade(args) -> int:
     return run(args)
 
 
+@command
 def main(argv=None) -> None:
-    sys.exit(guarded(regrade, parser("python -m hpcterm.regrade").parse_args(argv)))
+    quiet_sessions()
+    sys.exit(regrade(parser("python -m hpcterm.regrade").parse_args(argv)))
 
 
 if __name__ == "__main__":
